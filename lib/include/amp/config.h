@@ -1,0 +1,16 @@
+// Compile-time configuration. Each value may be overridden with -D (the
+// Zephyr module maps its Kconfig options onto these).
+#pragma once
+
+#ifndef AMP_CONFIG_MAX_HANDLERS
+#define AMP_CONFIG_MAX_HANDLERS 8  // message types one dispatcher serves
+#endif
+
+#ifndef AMP_CONFIG_CRC
+#define AMP_CONFIG_CRC 1  // 0: frames carry crc 0 and the check is skipped
+#endif
+
+namespace amp::config {
+inline constexpr unsigned kMaxHandlers = AMP_CONFIG_MAX_HANDLERS;
+inline constexpr bool kCrcEnabled = AMP_CONFIG_CRC != 0;
+}  // namespace amp::config

@@ -1,0 +1,81 @@
+// The two roles of the original sample, platform-free. The primary (CM7)
+// waits for the bound event, sends "Hello from CM7, count: N", waits for the
+// answer and repeats; the remote (CM4) answers each with "Hello from CM4,
+// count: N". Each side counts and logs what it sends and receives. The
+// platform only feeds the channel and calls poll().
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "amp/channel.h"
+#include "amp/log.h"
+
+namespace amp {
+
+enum class CoreId : uint8_t { cm7, cm4 };
+
+/// "CM7" or "CM4".
+const char* core_name(CoreId core);
+
+struct RoleConfig {
+    uint32_t count = 10;        ///< primary: hellos to send
+    uint32_t interval_us = 0;   ///< primary: pause after each answer
+    uint32_t payload_size = 0;  ///< pad hellos to this many bytes (0: text only)
+};
+
+/// Role-level counters, read by the summary line.
+struct RoleCounters {
+    uint32_t sent = 0;
+    uint32_t received = 0;
+    uint32_t errors = 0;
+};
+
+class Role {
+public:
+    /// Registers the hello and goodbye handlers on `channel`.
+    Role(CoreId core, Channel& channel, const RoleConfig& config);
+
+    Role(const Role&) = delete;
+    Role& operator=(const Role&) = delete;
+
+    /// Logs "C++ OpenAMP library initialized for CMx".
+    void start();
+    /// Drives the role: the primary sends its next hello when one is due.
+    /// Cheap; call it after every event or periodically.
+    void poll();
+    /// Primary: every answer received and goodbye sent. Remote: goodbye received.
+    bool done() const { return done_.load(std::memory_order_acquire); }
+    /// When the primary wants poll() again (absolute time in us); meaningful
+    /// only while a hello is due and not done.
+    uint32_t next_due_us() const { return next_due_us_; }
+
+    CoreId core() const { return core_; }
+    /// Role counters; `errors` also includes frames the channel dropped and
+    /// sends the link refused (a refused hello is retried, but still counted).
+    RoleCounters counters() const;
+    /// Logs "CMx summary: sent N, received N, errors N".
+    void log_summary() const;
+
+private:
+    static void on_hello(void* self, const Frame& frame);
+    static void on_goodbye(void* self, const Frame& frame);
+    void handle_hello(const Frame& frame);
+    Status send_hello(uint32_t count);
+
+    CoreId core_;
+    Channel& channel_;
+    RoleConfig config_;
+    std::atomic<uint32_t> sent_{0};
+    std::atomic<uint32_t> received_{0};
+    std::atomic<uint32_t> errors_{0};
+    std::atomic<bool> done_{false};
+    // Primary state.
+    std::atomic<bool> awaiting_answer_{false};
+    uint32_t next_count_ = 0;
+    uint32_t next_due_us_ = 0;
+    uint32_t sent_at_us_ = 0;
+    bool goodbye_pending_ = false;
+};
+
+}  // namespace amp
