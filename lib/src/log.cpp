@@ -28,7 +28,7 @@ Line& Line::operator<<(char c)
     return *this;
 }
 
-Line& Line::operator<<(uint32_t v)
+Line& Line::put_unsigned(uint32_t v)
 {
     char digits[10];
     int n = 0;
@@ -40,13 +40,13 @@ Line& Line::operator<<(uint32_t v)
     return *this;
 }
 
-Line& Line::operator<<(int32_t v)
+Line& Line::put_signed(int32_t v)
 {
     if (v < 0) {
         put('-');
-        return *this << (0u - static_cast<uint32_t>(v));
+        return put_unsigned(0u - static_cast<uint32_t>(v));
     }
-    return *this << static_cast<uint32_t>(v);
+    return put_unsigned(static_cast<uint32_t>(v));
 }
 
 Line& Line::hex(uint32_t v)

@@ -69,13 +69,15 @@ uint32_t StatsSnapshot::latency_samples() const
 
 uint32_t StatsSnapshot::latency_percentile_us(uint32_t percent) const
 {
-    const uint64_t total = latency_samples();
+    const uint32_t total = latency_samples();
     if (total == 0) return 0;
-    const uint64_t wanted = (total * percent + 99) / 100;
+    // Smallest bucket whose cumulative count reaches `percent` of the samples;
+    // compared as seen * 100 >= total * percent (64-bit products, no division).
+    const uint64_t wanted = uint64_t{total} * percent;
     uint64_t seen = 0;
     for (size_t i = 0; i < kLatencyBuckets; ++i) {
         seen += latency[i];
-        if (seen >= wanted && seen != 0) {
+        if (latency[i] != 0 && seen * 100 >= wanted) {
             return i + 1 < kLatencyBuckets ? latency_bucket_floor_us(i + 1) : UINT32_MAX;
         }
     }

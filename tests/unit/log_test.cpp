@@ -10,7 +10,9 @@ using namespace amp;
 TEST(Line, FormatsTextAndNumbers)
 {
     Line l;
-    l << "count: " << 0u << ", " << 4294967295u << ' ' << int32_t{-12} << ' ';
+    // Fixed-width types: on Arm, uint32_t is unsigned long, so a plain `0u`
+    // (unsigned int) would be ambiguous between the overloads.
+    l << "count: " << uint32_t{0} << ", " << uint32_t{4294967295u} << ' ' << int32_t{-12} << ' ';
     l.hex(0xBEEF);
     EXPECT_STREQ(l.c_str(), "count: 0, 4294967295 -12 0x0000beef");
 }

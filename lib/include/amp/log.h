@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "amp/link.h"
 
@@ -28,9 +29,19 @@ public:
     static constexpr size_t kCapacity = 120;
 
     Line& operator<<(const char* s);
-    Line& operator<<(uint32_t v);
-    Line& operator<<(int32_t v);
     Line& operator<<(char c);
+    /// Any integer type up to 32 bits wide (no ambiguity between `unsigned`,
+    /// `unsigned long` and `size_t` across Arm and x86).
+    template <typename T>
+    requires(std::is_integral_v<T> && !std::is_same_v<T, char> && !std::is_same_v<T, bool>) Line&
+    operator<<(T v)
+    {
+        if constexpr (std::is_signed_v<T>) {
+            return put_signed(static_cast<int32_t>(v));
+        } else {
+            return put_unsigned(static_cast<uint32_t>(v));
+        }
+    }
     /// Untrusted bytes as text: printable ASCII kept, anything else shown as '.'.
     Line& text(ByteSpan bytes);
     Line& operator<<(ByteSpan bytes) { return text(bytes); }
@@ -41,6 +52,8 @@ public:
 
 private:
     void put(char c);
+    Line& put_unsigned(uint32_t v);
+    Line& put_signed(int32_t v);
 
     char buf_[kCapacity + 1] = {};
     size_t len_ = 0;
