@@ -100,14 +100,34 @@ struct Instance {
 static_assert(sizeof(Instance) <= sizeof(amp_instance_t::storage), "raise AMP_INSTANCE_SIZE");
 static_assert(alignof(Instance) <= alignof(amp_instance_t), "amp_instance_t alignment");
 static_assert(LogLevel::plain == static_cast<LogLevel>(AMP_LOG_PLAIN), "log levels");
+static_assert(AMP_EMPTY_TYPES_HASH == kEmptyTypeTableHash, "empty type table hash");
+static_assert(AMP_STATUS_OK == static_cast<unsigned>(Status::ok) &&
+                  AMP_STATUS_INVALID_ARGUMENT == static_cast<unsigned>(Status::invalid_argument) &&
+                  AMP_STATUS_UNKNOWN_TYPE == static_cast<unsigned>(Status::unknown_type) &&
+                  AMP_STATUS_WRONG_SIZE == static_cast<unsigned>(Status::wrong_size) &&
+                  AMP_STATUS_BUSY == static_cast<unsigned>(Status::busy) &&
+                  AMP_STATUS_NOT_FOUND == static_cast<unsigned>(Status::not_found),
+              "AMP_STATUS_* must match amp::Status");
+
+// Hands a frame to a C handler (amp_set_handler) as an amp_frame_t.
+Status invoke_c_handler(Dispatcher::AnyFn fn, void* context, const Frame& f, Channel* /*channel*/)
+{
+    const amp_frame_t frame{f.header.version,     f.header.type, f.header.flags,
+                            f.header.payload_len, f.header.seq,  f.header.correlation,
+                            f.payload.data()};
+    reinterpret_cast<amp_handler_fn>(fn)(context, &frame);
+    return Status::ok;
+}
 
 Instance* get(amp_instance_t* inst)
 {
-    return std::launder(reinterpret_cast<Instance*>(inst->storage.bytes));
+    // Through void*: the storage's alignment is checked above (-Wcast-align on Arm).
+    return std::launder(static_cast<Instance*>(static_cast<void*>(inst->storage.bytes)));
 }
 const Instance* get(const amp_instance_t* inst)
 {
-    return std::launder(reinterpret_cast<const Instance*>(inst->storage.bytes));
+    return std::launder(
+        static_cast<const Instance*>(static_cast<const void*>(inst->storage.bytes)));
 }
 
 }  // namespace
@@ -167,6 +187,62 @@ void amp_on_bound(amp_instance_t* inst)
     amp::Instance* impl = get(inst);
     impl->outbox.bind();
     impl->channel.on_bound();
+}
+
+void amp_set_protocol(amp_instance_t* inst, uint16_t version, uint32_t type_table_hash)
+{
+    amp::ProtocolInfo p;
+    if (version != 0) p.version = version;
+    if (type_table_hash != 0) p.type_table_hash = type_table_hash;
+    get(inst)->channel.set_protocol(p);
+}
+
+int amp_ready(const amp_instance_t* inst)
+{
+    const amp::Channel::State st = get(inst)->channel.state();
+    if (st == amp::Channel::State::mismatch) return -EPROTONOSUPPORT;
+    return st == amp::Channel::State::ready ? 1 : 0;
+}
+
+int amp_send(amp_instance_t* inst, uint8_t type, uint8_t flags, uint32_t correlation,
+             const void* payload, size_t len)
+{
+    if (inst == nullptr || (payload == nullptr && len != 0)) return -EINVAL;
+    return amp::to_errno(get(inst)->channel.send(
+        type, amp::ByteSpan{static_cast<const uint8_t*>(payload), len}, flags, correlation));
+}
+
+int amp_set_handler(amp_instance_t* inst, uint8_t type, amp_handler_fn fn, void* ctx)
+{
+    if (inst == nullptr || type == AMP_MSG_HELLO || type == AMP_MSG_GOODBYE ||
+        amp::is_control_type(type)) {
+        return -EINVAL;
+    }
+    amp::Dispatcher& d = get(inst)->channel.dispatcher();
+    if (fn == nullptr) return amp::to_errno(d.remove(type));
+    return amp::to_errno(d.add_invoker(type, &amp::invoke_c_handler,
+                                       reinterpret_cast<amp::Dispatcher::AnyFn>(fn), ctx));
+}
+
+int amp_respond(amp_instance_t* inst, const amp_frame_t* request, uint8_t status, const void* body,
+                size_t len)
+{
+    if (inst == nullptr || request == nullptr || (body == nullptr && len != 0) ||
+        status >= amp::kStatusCount) {
+        return -EINVAL;
+    }
+    amp::FrameHeader h;
+    h.type = request->type;
+    h.flags = request->flags;
+    h.correlation = request->correlation;
+    return amp::to_errno(
+        get(inst)->channel.respond(h, static_cast<amp::Status>(status),
+                                   amp::ByteSpan{static_cast<const uint8_t*>(body), len}));
+}
+
+int amp_status_errno(uint8_t status)
+{
+    return status < amp::kStatusCount ? amp::to_errno(static_cast<amp::Status>(status)) : -EINVAL;
 }
 
 int amp_on_received(amp_instance_t* inst, const void* data, size_t len)

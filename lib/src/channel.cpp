@@ -1,8 +1,14 @@
 #include "amp/channel.h"
 
 #include <array>
+#include <cstring>
 
 namespace amp {
+
+namespace {
+constexpr auto kRelease = std::memory_order_release;
+constexpr auto kRelaxed = std::memory_order_relaxed;
+}  // namespace
 
 Channel::Channel(Endpoint& endpoint, const Clock& clock, LogSink* log)
     : endpoint_(endpoint), clock_(clock), log_(log)
@@ -21,7 +27,10 @@ Status Channel::send(uint8_t type, ByteSpan payload, uint8_t flags, uint32_t cor
 {
     Status st = Status::too_large;
     size_t len = 0;
-    if (payload.size() <= max_payload()) {
+    const State state = this->state();
+    if (!is_control_type(type) && state != State::ready) {
+        st = state == State::mismatch ? Status::version_mismatch : Status::not_bound;
+    } else if (payload.size() <= max_payload()) {
         std::array<uint8_t, kMaxMessageSize> frame;  // NOLINT: filled by encode_frame
         FrameHeader h;
         h.type = type;
@@ -38,6 +47,116 @@ Status Channel::send(uint8_t type, ByteSpan payload, uint8_t flags, uint32_t cor
     }
     return st;
 }
+
+Status Channel::respond(const FrameHeader& request, Status status, ByteSpan body)
+{
+    if ((request.flags & kFlagRequest) == 0 || (request.flags & kFlagResponse) != 0) {
+        return Status::invalid_argument;
+    }
+    std::array<uint8_t, kMaxPayloadSize> payload;  // NOLINT: filled below
+    if (body.size() >= payload.size()) {
+        stats_.record_send_failure();
+        return Status::too_large;
+    }
+    payload[0] = static_cast<uint8_t>(status);
+    if (!body.empty()) std::memcpy(payload.data() + 1, body.data(), body.size());
+    return send(request.type, ByteSpan{payload.data(), body.size() + 1}, kFlagResponse,
+                request.correlation);
+}
+
+void Channel::set_response_sink(ResponseSink sink, void* context)
+{
+    response_context_ = context;
+    response_sink_ = sink;
+}
+
+// ---- handshake ----
+
+void Channel::set_protocol(const ProtocolInfo& protocol)
+{
+    local_version_.store(protocol.version, kRelaxed);
+    local_hash_.store(protocol.type_table_hash, kRelaxed);
+}
+
+ProtocolInfo Channel::protocol() const
+{
+    return ProtocolInfo{static_cast<uint16_t>(local_version_.load(kRelaxed)),
+                        local_hash_.load(kRelaxed)};
+}
+
+ProtocolInfo Channel::peer_protocol() const
+{
+    return ProtocolInfo{static_cast<uint16_t>(peer_version_.load(kRelaxed)),
+                        peer_hash_.load(kRelaxed)};
+}
+
+void Channel::poll()
+{
+    if (!is_bound() || !handshake_pending_.exchange(false, kRelaxed)) return;
+    const ProtocolInfo local = protocol();
+    const Handshake hs{local.version, peer_seen_.load(kRelaxed) ? Handshake::kSeenPeer : uint8_t{0},
+                       0, local.type_table_hash};
+    if (send(hs) == Status::no_buffer) handshake_pending_.store(true, kRelaxed);  // retried later
+}
+
+Status Channel::on_handshake(const Frame& frame)
+{
+    // At least the known fields; a later version may append some.
+    if (frame.payload.size() < sizeof(Handshake)) return Status::wrong_size;
+    Handshake hs;
+    std::memcpy(&hs, frame.payload.data(), sizeof hs);
+    peer_version_.store(hs.protocol_version, kRelaxed);
+    peer_hash_.store(hs.type_table_hash, kRelaxed);
+    peer_wire_version_.store(0, kRelaxed);
+    // The peer's first handshake of a binding does not have kSeenPeer. One
+    // arriving after an earlier one means it re-bound: answer it again.
+    const bool restarted =
+        peer_seen_.exchange(true, kRelaxed) && (hs.flags & Handshake::kSeenPeer) == 0;
+    if (restarted) handshake_pending_.store(true, kRelaxed);
+    evaluate_handshake(restarted);
+    poll();
+    return Status::ok;
+}
+
+// A frame with our magic and another header version: the peer's wire format
+// is not ours, so its handshake cannot even be decoded. Its version byte (at
+// a fixed offset in every version) is enough to name the mismatch.
+void Channel::on_foreign_version(ByteSpan data)
+{
+    peer_wire_version_.store(data[wire_offset::kVersion], kRelaxed);
+    peer_seen_.store(true, kRelaxed);
+    evaluate_handshake(false);
+}
+
+// Decides once both the bind and the peer's announcement are there, and logs
+// each new outcome: "protocol agreed: local v1 (hash 0x...), peer v1 (...)"
+// or "protocol mismatch: local v1 (hash 0x...), peer v2 (hash 0x...)".
+void Channel::evaluate_handshake(bool peer_restarted)
+{
+    if (!is_bound() || !peer_seen_.load(kRelaxed)) return;
+    const ProtocolInfo local = protocol();
+    const ProtocolInfo peer = peer_protocol();
+    const uint8_t foreign = peer_wire_version_.load(kRelaxed);
+    const bool match = foreign == 0 && peer == local;
+    const State next = match ? State::ready : State::mismatch;
+    if (state_.exchange(next, std::memory_order_acq_rel) == next && !peer_restarted) return;
+    if (match) session_.fetch_add(1, kRelease);
+    Line l;
+    l << (match ? "protocol agreed: local v" : "protocol mismatch: local v")
+      << static_cast<uint32_t>(local.version) << " (hash ";
+    l.hex(local.type_table_hash) << "), peer ";
+    if (foreign != 0) {
+        l << "frame version " << static_cast<uint32_t>(foreign) << " (ours "
+          << static_cast<uint32_t>(kProtocolVersion) << ')';
+    } else {
+        l << 'v' << static_cast<uint32_t>(peer.version) << " (hash ";
+        l.hex(peer.type_table_hash) << ')';
+    }
+    log_line(log_, match ? LogLevel::info : LogLevel::error, l);
+    if (match && events_.ready != nullptr) events_.ready(events_.context);
+}
+
+// ---- receiving ----
 
 void Channel::drop(Status why, ByteSpan data)
 {
@@ -56,11 +175,40 @@ void Channel::drop(Status why, ByteSpan data)
     log_line(log_, LogLevel::warning, line);
 }
 
+Status Channel::deliver(const Frame& frame)
+{
+    const uint8_t type = frame.header.type;
+    if (type == msg::kHandshake) return on_handshake(frame);
+    if (!is_control_type(type)) {
+        const State state = this->state();
+        if (state == State::mismatch) return Status::version_mismatch;
+        if (state != State::ready) return Status::not_bound;
+    }
+    if ((frame.header.flags & kFlagResponse) != 0 && response_sink_ != nullptr) {
+        return response_sink_(response_context_, frame);
+    }
+    return dispatcher_.dispatch(frame, this);
+}
+
 void Channel::on_received(ByteSpan data)
 {
+    poll();  // a handshake the link refused goes out first
     Frame frame;
     Status st = decode_frame(data, frame);
-    if (st == Status::ok) st = dispatcher_.dispatch(frame);
+    if (st == Status::bad_version) on_foreign_version(data);
+    if (st == Status::ok) {
+        st = deliver(frame);
+        // A request nobody can serve is answered, so the caller does not wait
+        // for its timeout.
+        const bool request =
+            (frame.header.flags & (kFlagRequest | kFlagResponse)) == kFlagRequest &&
+            !is_control_type(frame.header.type);
+        if (request && (st == Status::unknown_type || st == Status::wrong_size)) {
+            drop(st, data);
+            respond(frame.header, st);
+            return;
+        }
+    }
     if (st != Status::ok) {
         drop(st, data);
         return;
@@ -70,13 +218,23 @@ void Channel::on_received(ByteSpan data)
 
 void Channel::on_bound()
 {
-    bound_.store(true, std::memory_order_release);
+    // A bind while bound is a re-bind without an unbound event: forget the
+    // old peer. (A handshake that arrived before this bind is kept.)
+    if (bound_.exchange(true, std::memory_order_acq_rel)) peer_seen_.store(false, kRelaxed);
+    state_.store(State::handshaking, kRelease);
+    handshake_pending_.store(true, kRelaxed);
     if (events_.bound != nullptr) events_.bound(events_.context);
+    poll();
+    evaluate_handshake(false);
 }
 
 void Channel::on_unbound()
 {
-    bound_.store(false, std::memory_order_release);
+    bound_.store(false, kRelease);
+    state_.store(State::unbound, kRelease);
+    peer_seen_.store(false, kRelaxed);
+    handshake_pending_.store(false, kRelaxed);
+    peer_wire_version_.store(0, kRelaxed);
     if (events_.unbound != nullptr) events_.unbound(events_.context);
 }
 

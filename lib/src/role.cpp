@@ -43,7 +43,10 @@ void Role::start()
     l << "C++ OpenAMP library initialized for " << core_name(core_);
     log_line(channel_.log(), LogLevel::plain, l);
     next_due_us_ = channel_.clock().now_us();
-    if (core_ == CoreId::cm7 && config_.count == 0) goodbye_pending_ = true;
+    if (core_ == CoreId::cm7 && config_.count == 0) {
+        goodbye_pending_.store(true, std::memory_order_release);
+        hellos_done_.store(true, std::memory_order_release);
+    }
 }
 
 Status Role::send_hello(uint32_t count)
@@ -76,11 +79,13 @@ Status Role::send_hello(uint32_t count)
 
 void Role::poll()
 {
-    if (core_ != CoreId::cm7 || done() || !channel_.is_bound()) return;
+    channel_.poll();
+    if (core_ != CoreId::cm7 || done() || !channel_.is_ready()) return;
     const uint32_t now = channel_.clock().now_us();
-    if (goodbye_pending_) {
+    if (goodbye_pending_.load(std::memory_order_acquire)) {
+        if (hold_goodbye_.load(std::memory_order_acquire)) return;
         if (channel_.send(msg::kGoodbye, ByteSpan{}) == Status::ok) {
-            goodbye_pending_ = false;
+            goodbye_pending_.store(false, std::memory_order_relaxed);
             done_.store(true, std::memory_order_release);
         }
         return;
@@ -169,7 +174,10 @@ void Role::handle_hello(const Frame& frame)
     channel_.stats().record_latency_us(elapsed_us(sent_at_us_, now));
     ++next_count_;
     next_due_us_ = now + config_.interval_us;
-    if (next_count_ >= config_.count) goodbye_pending_ = true;
+    if (next_count_ >= config_.count) {
+        goodbye_pending_.store(true, std::memory_order_release);
+        hellos_done_.store(true, std::memory_order_release);
+    }
     awaiting_answer_.store(false, std::memory_order_release);
 }
 

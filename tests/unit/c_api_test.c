@@ -85,6 +85,12 @@ static void test_exchange(void)
     amp_on_bound(&cm7);
     amp_on_bound(&cm4);
 
+    /* The version handshake: each side's first message. */
+    CHECK(amp_ready(&cm7) == 0);
+    CHECK(carry(&cm7, &cm4) == 1);
+    CHECK(carry(&cm4, &cm7) == 1);
+    CHECK(amp_ready(&cm7) == 1 && amp_ready(&cm4) == 1);
+
     /* A refused send is offered again. */
     int n = amp_next_message(&cm7, buf, sizeof buf);
     CHECK(n == (int)(AMP_FRAME_HEADER_SIZE + 24));
@@ -120,10 +126,146 @@ static void test_exchange(void)
     CHECK(strcmp(last_line, "CM4 summary: sent 10, received 10, errors 1") == 0);
 }
 
+/* Both sides announce different protocol versions: nothing but the
+ * handshake flows, and both log the two versions. */
+static void test_mismatch(void)
+{
+    static amp_instance_t cm7, cm4;
+    amp_config_t c7 = {AMP_CORE_CM7, 10, log_cb, NULL, now_us};
+    amp_config_t c4 = {AMP_CORE_CM4, 0, log_cb, NULL, now_us};
+    CHECK(amp_init(&cm7, &c7) == 0);
+    CHECK(amp_init(&cm4, &c4) == 0);
+    amp_set_protocol(&cm4, 2, 0);
+    amp_on_bound(&cm7);
+    amp_on_bound(&cm4);
+    carry(&cm7, &cm4);
+    CHECK(strstr(last_line, "protocol mismatch: local v2 (hash 0x811c9dc5), peer v1") != NULL);
+    carry(&cm4, &cm7);
+    CHECK(strstr(last_line, "protocol mismatch: local v1 (hash 0x811c9dc5), peer v2") != NULL);
+    CHECK(amp_ready(&cm7) == -EPROTONOSUPPORT && amp_ready(&cm4) == -EPROTONOSUPPORT);
+    uint8_t buf[AMP_MAX_MESSAGE_SIZE];
+    CHECK(amp_next_message(&cm7, buf, sizeof buf) == 0); /* no hello */
+    CHECK(amp_send(&cm4, 0x90, 0, 0, "x", 1) == -EPROTONOSUPPORT);
+}
+
+/* A C server and a C client of the demo checksum service. */
+struct server_ctx {
+    amp_instance_t* inst;
+    int served;
+};
+
+static void serve_checksum(void* ctx, const amp_frame_t* frame)
+{
+    struct server_ctx* s = (struct server_ctx*)ctx;
+    amp_checksum_request_t req;
+    amp_checksum_reply_t reply;
+    CHECK(AMP_IS_REQUEST(frame->flags));
+    if (frame->payload_len != sizeof req) {
+        CHECK(amp_respond(s->inst, frame, AMP_STATUS_WRONG_SIZE, NULL, 0) == 0);
+        return;
+    }
+    memcpy(&req, frame->payload, sizeof req);
+    if (req.length > AMP_RPC_CHECKSUM_CAPACITY) {
+        CHECK(amp_respond(s->inst, frame, AMP_STATUS_INVALID_ARGUMENT, NULL, 0) == 0);
+        return;
+    }
+    reply.crc32c = 0xE3069283u; /* crc32c("123456789"), the only input used below */
+    reply.length = req.length;
+    CHECK(amp_respond(s->inst, frame, AMP_STATUS_OK, &reply, sizeof reply) == 0);
+    ++s->served;
+}
+
+struct client_ctx {
+    uint32_t correlation;
+    int status;
+    amp_checksum_reply_t reply;
+    int responses;
+};
+
+static void on_checksum_response(void* ctx, const amp_frame_t* frame)
+{
+    struct client_ctx* c = (struct client_ctx*)ctx;
+    CHECK(AMP_IS_RESPONSE(frame->flags));
+    CHECK(frame->correlation == c->correlation);
+    CHECK(frame->payload_len >= AMP_RESPONSE_STATUS_SIZE);
+    c->status = amp_status_errno(frame->payload[0]);
+    if (c->status == 0 && frame->payload_len == AMP_RESPONSE_STATUS_SIZE + sizeof c->reply) {
+        memcpy(&c->reply, frame->payload + AMP_RESPONSE_STATUS_SIZE, sizeof c->reply);
+    }
+    ++c->responses;
+}
+
+static void test_request_response(void)
+{
+    static amp_instance_t cm7, cm4;
+    amp_config_t c7 = {AMP_CORE_CM7, 0, log_cb, NULL, now_us};
+    amp_config_t c4 = {AMP_CORE_CM4, 0, log_cb, NULL, now_us};
+    CHECK(amp_init(&cm7, &c7) == 0);
+    CHECK(amp_init(&cm4, &c4) == 0);
+    amp_set_protocol(&cm7, 0, AMP_RPC_TYPES_HASH);
+    amp_set_protocol(&cm4, 0, AMP_RPC_TYPES_HASH);
+
+    struct server_ctx server = {&cm4, 0};
+    struct client_ctx client;
+    memset(&client, 0, sizeof client);
+    CHECK(amp_set_handler(&cm4, AMP_MSG_RPC_CHECKSUM, serve_checksum, &server) == 0);
+    CHECK(amp_set_handler(&cm7, AMP_MSG_RPC_CHECKSUM, on_checksum_response, &client) == 0);
+    CHECK(amp_set_handler(&cm7, AMP_MSG_RPC_CHECKSUM, on_checksum_response, &client) == -EBUSY);
+    CHECK(amp_set_handler(&cm7, AMP_MSG_HANDSHAKE, on_checksum_response, &client) == -EINVAL);
+
+    static amp_checksum_request_t req;
+    req.length = 9;
+    memcpy(req.data, "123456789", 9);
+    CHECK(amp_send(&cm7, AMP_MSG_RPC_CHECKSUM, AMP_FLAG_REQUEST, 1, &req, sizeof req) == -ENOTCONN);
+
+    amp_on_bound(&cm7);
+    amp_on_bound(&cm4);
+    carry(&cm7, &cm4);
+    carry(&cm4, &cm7);
+    CHECK(amp_ready(&cm7) == 1 && amp_ready(&cm4) == 1);
+
+    client.correlation = 7;
+    CHECK(amp_send(&cm7, AMP_MSG_RPC_CHECKSUM, AMP_FLAG_REQUEST, 7, &req, sizeof req) == 0);
+    carry(&cm7, &cm4);
+    carry(&cm4, &cm7);
+    CHECK(server.served == 1 && client.responses == 1);
+    CHECK(client.status == 0);
+    CHECK(client.reply.crc32c == 0xE3069283u && client.reply.length == 9);
+
+    /* An error status, then a request of the wrong size. */
+    req.length = AMP_RPC_CHECKSUM_CAPACITY + 1;
+    client.correlation = 8;
+    CHECK(amp_send(&cm7, AMP_MSG_RPC_CHECKSUM, AMP_FLAG_REQUEST, 8, &req, sizeof req) == 0);
+    carry(&cm7, &cm4);
+    carry(&cm4, &cm7);
+    CHECK(client.responses == 2 && client.status == -EINVAL);
+    client.correlation = 9;
+    CHECK(amp_send(&cm7, AMP_MSG_RPC_CHECKSUM, AMP_FLAG_REQUEST, 9, &req, 4) == 0);
+    carry(&cm7, &cm4); /* a C handler gets any length: the server above checks it */
+    carry(&cm4, &cm7);
+    CHECK(client.responses == 3 && client.status == -EBADMSG);
+
+    /* A request for a type nobody serves is answered by the library. */
+    CHECK(amp_set_handler(&cm7, 0x90, on_checksum_response, &client) == 0);
+    client.correlation = 10;
+    CHECK(amp_send(&cm7, 0x90, AMP_FLAG_REQUEST, 10, NULL, 0) == 0);
+    uint8_t buf[AMP_MAX_MESSAGE_SIZE];
+    int n = amp_next_message(&cm7, buf, sizeof buf);
+    CHECK(amp_on_received(&cm4, buf, (size_t)n) == -EBADMSG); /* dropped and counted */
+    n = amp_next_message(&cm4, buf, sizeof buf);
+    CHECK(n == (int)(AMP_FRAME_HEADER_SIZE + AMP_RESPONSE_STATUS_SIZE));
+    CHECK(amp_on_received(&cm7, buf, (size_t)n) == 0);
+    CHECK(client.responses == 4 && client.status == -ENOMSG);
+    CHECK(amp_set_handler(&cm7, 0x90, NULL, NULL) == 0);
+    CHECK(amp_set_handler(&cm7, 0x90, NULL, NULL) == -ENOENT);
+}
+
 int main(void)
 {
     test_frames();
     test_exchange();
+    test_mismatch();
+    test_request_response();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures == 0 ? 0 : 1;
 }

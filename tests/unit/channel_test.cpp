@@ -25,6 +25,9 @@ struct Fixture {
     {
         b.dispatcher().add(0x80, &Fixture::on_msg, this);
         pair.bind();
+        pair.pump();  // the version handshake
+        a.stats().reset();
+        b.stats().reset();
     }
     static void on_msg(void* self, const Frame& f)
     {

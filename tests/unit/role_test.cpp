@@ -25,6 +25,12 @@ struct Board {
         cm7.start();
         cm4.start();
     }
+    // Binds and completes the version handshake.
+    void connect()
+    {
+        pair.bind();
+        pair.pump();
+    }
     // Runs until both roles are done or `max_steps` pass.
     void run(int max_steps = 10000)
     {
@@ -100,7 +106,7 @@ TEST(Role, IntervalIsHonoured)
     cfg.count = 3;
     cfg.interval_us = 1000;
     Board<> b(cfg);
-    b.pair.bind();
+    b.connect();
     b.cm7.poll();
     b.pair.pump();
     EXPECT_EQ(b.cm7.counters().received, 1u);
@@ -115,7 +121,7 @@ TEST(Role, IntervalIsHonoured)
 TEST(Role, CorruptedHelloIsAnError)
 {
     Board<> b;
-    b.pair.bind();
+    b.connect();
     const char text[] = "Hello from CM7, count: x";
     b.ch7.send(msg::kHello, ByteSpan{reinterpret_cast<const uint8_t*>(text), sizeof text - 1});
     b.pair.pump();
@@ -127,7 +133,7 @@ TEST(Role, CorruptedHelloIsAnError)
 TEST(Role, OutOfOrderCountIsAnError)
 {
     Board<> b;
-    b.pair.bind();
+    b.connect();
     const char text[] = "Hello from CM7, count: 5";
     b.ch7.send(msg::kHello, ByteSpan{reinterpret_cast<const uint8_t*>(text), sizeof text - 1});
     b.pair.pump();
@@ -138,7 +144,7 @@ TEST(Role, OutOfOrderCountIsAnError)
 TEST(Role, NoBufferOnTheRemoteIsCountedAsAnError)
 {
     Board<1> b;
-    b.pair.bind();
+    b.connect();
     // Fill the CM4's only transmit buffer so that its reply cannot be sent.
     ASSERT_EQ(b.ch4.send(msg::kUserFirst, ByteSpan{}), Status::ok);
     b.cm7.poll();

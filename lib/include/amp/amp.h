@@ -45,6 +45,74 @@ extern "C" {
 #define AMP_FLAG_REQUEST 0x01u
 #define AMP_FLAG_RESPONSE 0x02u
 
+/* ---- request/response (amp/rpc.h) ----
+ * A request is a frame flagged AMP_FLAG_REQUEST with a correlation id the
+ * client chose; its response has the same type and correlation id, is flagged
+ * AMP_FLAG_RESPONSE, and its payload is one status byte followed by the body.
+ * A frame with neither flag is a one-way message. */
+#define AMP_IS_REQUEST(flags) \
+    (((flags) & (AMP_FLAG_REQUEST | AMP_FLAG_RESPONSE)) == AMP_FLAG_REQUEST)
+#define AMP_IS_RESPONSE(flags) (((flags)&AMP_FLAG_RESPONSE) != 0)
+/** Bytes in front of a response body: the status. */
+#define AMP_RESPONSE_STATUS_SIZE 1u
+/* Status bytes (amp::Status values; more in lib/include/amp/status.h). */
+#define AMP_STATUS_OK 0u
+#define AMP_STATUS_INVALID_ARGUMENT 4u
+#define AMP_STATUS_UNKNOWN_TYPE 11u /**< nobody serves this type */
+#define AMP_STATUS_WRONG_SIZE 12u   /**< request payload of the wrong length */
+#define AMP_STATUS_BUSY 19u
+#define AMP_STATUS_NOT_FOUND 20u
+
+/* ---- version handshake (amp/handshake.h) ----
+ * Right after binding, each side sends an AMP_MSG_HANDSHAKE frame with its
+ * protocol version and the hash of its message-type table; application
+ * frames flow only once both agree. */
+/** Type-table hash of an application that declares no table. */
+#define AMP_EMPTY_TYPES_HASH 0x811C9DC5u
+
+/* ---- the demo services (amp/services.h), the same layouts in C ---- */
+#define AMP_MSG_RPC_CHECKSUM 0x80u /**< amp_checksum_request_t -> amp_checksum_reply_t */
+#define AMP_MSG_RPC_STATS 0x81u    /**< amp_stats_request_t -> amp_stats_reply_t */
+#define AMP_MSG_RPC_DONE 0x82u     /**< one-way amp_rpc_done_t: the sender's calls are over */
+#define AMP_RPC_CHECKSUM_CAPACITY 256u
+#define AMP_RPC_STATS_DROP_SLOTS 12u
+/** Type-table hash of the demo services (both demo images announce it). */
+#define AMP_RPC_TYPES_HASH 0x7E32984Fu
+
+/** Checksum request: CRC-32C of data[0..length), length <= capacity. */
+typedef struct amp_checksum_request {
+    uint32_t length;
+    uint8_t data[AMP_RPC_CHECKSUM_CAPACITY];
+} amp_checksum_request_t;
+
+typedef struct amp_checksum_reply {
+    uint32_t crc32c;
+    uint32_t length;
+} amp_checksum_reply_t;
+
+/** Statistics request: reserved must be 0. */
+typedef struct amp_stats_request {
+    uint32_t reserved;
+} amp_stats_request_t;
+
+/** The server's link statistics; dropped[] is indexed by amp::DropReason. */
+typedef struct amp_stats_reply {
+    uint32_t uptime_us;
+    uint32_t tx_messages;
+    uint32_t tx_bytes;
+    uint32_t rx_messages;
+    uint32_t rx_bytes;
+    uint32_t send_failures;
+    uint32_t dropped_total;
+    uint32_t dropped[AMP_RPC_STATS_DROP_SLOTS];
+    uint32_t latency_samples;
+} amp_stats_reply_t;
+
+typedef struct amp_rpc_done {
+    uint32_t calls;
+    uint32_t failures;
+} amp_rpc_done_t;
+
 /* ---- frames ---- */
 
 typedef struct amp_frame {
@@ -112,8 +180,18 @@ typedef struct amp_config {
  *  for CMx". Returns 0 or -EINVAL. */
 int amp_init(amp_instance_t* inst, const amp_config_t* cfg);
 
-/** The endpoint is bound. */
+/** What the handshake announces (call before amp_on_bound()): `version`
+ *  (0: AMP_PROTOCOL_VERSION) and the hash of the message-type table
+ *  (0: AMP_EMPTY_TYPES_HASH; the demo services: AMP_RPC_TYPES_HASH). */
+void amp_set_protocol(amp_instance_t* inst, uint16_t version, uint32_t type_table_hash);
+
+/** The endpoint is bound: the handshake frame is queued for amp_next_message(). */
 void amp_on_bound(amp_instance_t* inst);
+
+/** 1 once the handshake succeeded (application frames flow), 0 while it is
+ *  pending, -EPROTONOSUPPORT when the peer announced another protocol (both
+ *  sides log "protocol mismatch: local vX (hash ...), peer vY (hash ...)"). */
+int amp_ready(const amp_instance_t* inst);
 
 /** A message arrived. Returns 0, or a negative errno when it was dropped
  *  (it is counted either way). */
@@ -128,6 +206,28 @@ int amp_next_message(amp_instance_t* inst, void* buf, size_t cap);
  *  amp_next_message() with `err` (negative errno): it is counted, and the next
  *  amp_next_message() returns the same message again. */
 void amp_send_failed(amp_instance_t* inst, int err);
+
+/** Queues an application frame (sent through amp_next_message()). For a
+ *  response use amp_respond(). Returns 0 or -ENOTCONN (handshake not done),
+ *  -EPROTONOSUPPORT (protocol mismatch), -EMSGSIZE, -ENOMEM (queue full),
+ *  -EINVAL. */
+int amp_send(amp_instance_t* inst, uint8_t type, uint8_t flags, uint32_t correlation,
+             const void* payload, size_t len);
+
+/** Called for each received frame of one type (requests, one-way messages
+ *  and responses alike: look at frame->flags). `frame` is valid during the call. */
+typedef void (*amp_handler_fn)(void* ctx, const amp_frame_t* frame);
+
+/** Routes frames of `type` (not a hello/goodbye/control type) to `fn`; NULL
+ *  removes it. Returns 0 or -EINVAL, -EBUSY (type taken), -ENOSPC (table full). */
+int amp_set_handler(amp_instance_t* inst, uint8_t type, amp_handler_fn fn, void* ctx);
+
+/** Answers `request` with `status` (AMP_STATUS_*) and `body`. Returns as amp_send(). */
+int amp_respond(amp_instance_t* inst, const amp_frame_t* request, uint8_t status, const void* body,
+                size_t len);
+
+/** The negative errno of a response status byte (0 for AMP_STATUS_OK). */
+int amp_status_errno(uint8_t status);
 
 /** 1 once the exchange is complete (primary: all replies received; remote:
  *  goodbye received), else 0. */

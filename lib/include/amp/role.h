@@ -41,11 +41,17 @@ public:
 
     /// Logs "C++ OpenAMP library initialized for CMx".
     void start();
-    /// Drives the role: the primary sends its next hello when one is due.
+    /// Drives the role: the primary sends its next hello when one is due,
+    /// once the channel's version handshake is done (Channel::is_ready()).
     /// Cheap; call it after every event or periodically.
     void poll();
     /// Primary: every answer received and goodbye sent. Remote: goodbye received.
     bool done() const { return done_.load(std::memory_order_acquire); }
+    /// Primary: every hello answered (the goodbye may still be held back).
+    bool hellos_done() const { return hellos_done_.load(std::memory_order_acquire); }
+    /// Primary: while held, the goodbye waits after the last answer, so that
+    /// more work (e.g. the rpc scenario) can use the link before the remote ends.
+    void hold_goodbye(bool hold) { hold_goodbye_.store(hold, std::memory_order_release); }
     /// When the primary wants poll() again (absolute time in us); meaningful
     /// only while a hello is due and not done.
     uint32_t next_due_us() const { return next_due_us_; }
@@ -72,10 +78,12 @@ private:
     std::atomic<bool> done_{false};
     // Primary state.
     std::atomic<bool> awaiting_answer_{false};
+    std::atomic<bool> hellos_done_{false};
+    std::atomic<bool> hold_goodbye_{false};
     uint32_t next_count_ = 0;
     uint32_t next_due_us_ = 0;
     uint32_t sent_at_us_ = 0;
-    bool goodbye_pending_ = false;
+    std::atomic<bool> goodbye_pending_{false};  // set by the receive path
 };
 
 }  // namespace amp
