@@ -1,0 +1,46 @@
+// amp-board internals: one core of the virtual board (run_core) and the
+// runner that starts both as two processes (run_both).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "amp/role.h"
+#include "amp_host/futex_doorbell.h"
+
+namespace amp::host::board {
+
+struct Options {
+    uint32_t count = 10;       ///< CM7: hellos to send
+    uint32_t size = 0;         ///< CM7: payload bytes (0: text only)
+    uint32_t interval_us = 0;  ///< CM7: pause after each answer
+    double duration_s = 0;     ///< CM7: run this long instead of --count (0: off)
+    DoorbellMode doorbell = DoorbellMode::adaptive;
+    std::string shm = "amp-board";
+    double timeout_s = 30;       ///< wait this long for the other core
+    bool quiet = false;          ///< no per-message lines
+    bool stats = false;          ///< print the link counters after the summary
+    uint32_t buffer_size = 512;  ///< CM7: bytes per buffer, RPMsg header included
+    uint32_t shm_size = 32768;   ///< CM7: bytes of shared memory
+};
+
+/// Set by `run` for its children: every stdout line then starts with the
+/// CLOCK_MONOTONIC time in ns and a space, so the runner can merge the two
+/// consoles in time order.
+inline constexpr const char* kStampEnv = "AMP_BOARD_STAMP_LINES";
+
+/// Endpoint name both cores use for binding.
+inline constexpr const char* kEndpointName = "amp-board";
+
+/// The largest --size the options allow.
+uint32_t max_payload(const Options& opt);
+
+/// Runs one core; returns the process exit status.
+int run_core(CoreId core, const Options& opt);
+
+/// Starts `self cm7 args...` and `self cm4 args...`, interleaves their
+/// output line by line and returns 0 if both succeeded.
+int run_both(const std::vector<std::string>& args);
+
+}  // namespace amp::host::board
