@@ -24,6 +24,16 @@ extern "C" {
  *  RPMsg header). */
 #define OPENAMP_MAX_MESSAGE_SIZE AMP_MAX_MESSAGE_SIZE
 
+/** How long each core runs its scenario after binding before it gives up,
+ *  in milliseconds (the hello exchange itself takes a few milliseconds). */
+#define OPENAMP_RUN_TIMEOUT_MS 10000u
+
+/** Longest wait for a message before the roles are polled again, in ms. */
+#define OPENAMP_POLL_INTERVAL_MS 10u
+
+/** Received messages the IPC callback can queue for the application thread. */
+#define OPENAMP_RX_QUEUE_DEPTH 8u
+
 #ifdef __cplusplus
 }
 #endif
