@@ -10,7 +10,7 @@ case "$profile" in
   test)  pkgs=("${base[@]}" googletest libgtest-dev gcc-arm-none-eabi libnewlib-arm-none-eabi
                libstdc++-arm-none-eabi-newlib qemu-system-arm clang-14 libclang-rt-14-dev
                clang-format clang-tidy valgrind) ;;
-  bench) pkgs=("${base[@]}" libbenchmark-dev valgrind gnuplot-nox) ;;
+  bench) pkgs=("${base[@]}" libbenchmark-dev valgrind gnuplot-nox python3) ;;
   fuzz)  pkgs=("${base[@]}" clang-14 libclang-rt-14-dev) ;;
   *) echo "setup-deps: unknown profile '$profile' (demo|test|bench|fuzz)" >&2; exit 2 ;;
 esac

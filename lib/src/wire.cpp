@@ -51,7 +51,10 @@ Status decode_frame(ByteSpan raw, Frame& out)
         return Status::bad_flags;
     }
     const uint16_t payload_len = load_le16(p + wire_offset::kPayloadLen);
-    if (payload_len != raw.size() - kFrameHeaderSize) return Status::bad_length;
+    // Never more than a sender may encode: handlers rely on kMaxPayloadSize.
+    if (payload_len > kMaxPayloadSize || payload_len != raw.size() - kFrameHeaderSize) {
+        return Status::bad_length;
+    }
     const ByteSpan payload = raw.subspan(kFrameHeaderSize);
     if (config::kCrcEnabled && load_le32(p + wire_offset::kCrc) != frame_crc(p, payload)) {
         return Status::crc_mismatch;
