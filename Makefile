@@ -14,6 +14,7 @@ help:
 	@echo "make test   install what is missing, build, run every test (CTest)"
 	@echo "make lint   clang-format and clang-tidy on lib/"
 	@echo "make test-target  unit tests on QEMU Cortex-M7 (mps2-an500) and Cortex-M4 (mps2-an386)"
+	@echo "make test-dualcore  the link on two Cortex-M33 cores (QEMU mps2-an521, MHU doorbell)"
 	@echo "make size   library size per module on both cores; fails over the Cortex-M4 budget"
 	@echo "make bench  build Release, run the benchmarks (minutes), report in bench-report/"
 	@echo "make bench-smoke  every benchmark with tiny counts (CI): checks they work"
@@ -40,6 +41,7 @@ test: deps
 	cmake --build --preset host -j $(JOBS)
 	$(CTEST)
 	$(MAKE) test-target
+	$(MAKE) test-dualcore
 
 test-host: build
 	$(CTEST)
@@ -59,6 +61,14 @@ test-target: target-build
 
 size: target-build
 	@bash scripts/size-report.sh $(TARGET_BUILDS)
+
+# The dual-core board (preset m33 -> build/m33): CPU0 the CM7 role, CPU1 the
+# CM4 role over the shared-memory link; each run bounded by AMP_QEMU_TIMEOUT.
+.PHONY: test-dualcore
+test-dualcore: deps
+	@cmake --preset m33 >/dev/null
+	@cmake --build --preset m33 -j $(JOBS)
+	@bash scripts/test-dualcore.sh build/m33
 
 # Benchmarks (bench/README.md): Release build in build/release.
 bench:

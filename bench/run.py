@@ -25,8 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report  # noqa: E402  (bench/report.py)
 
 NOT_BUILT = ("the shared-memory link has no benchmark transport in this build "
-             "(bench/pending/link_amp_shm.cpp is not in bench/src/ yet; see bench/README.md, "
-             "'Plugging in the shared-memory link')")
+             "(bench/src/link_amp_shm.cpp registers them; see bench/README.md, "
+             "'The shared-memory link in the benchmarks')")
 
 
 @dataclass

@@ -35,18 +35,12 @@ public:
     uint32_t now_us() const override;
 };
 
-/// True once application messages flow. With the version handshake
-/// (amp/handshake.h) a Channel is ready only after both sides agreed, some
-/// time after binding; without it, binding is enough. Compiles against both.
-template <class C>
-bool channel_ready(C& channel)
+/// True once application messages flow: a Channel is ready after both sides
+/// agreed on the protocol (amp/handshake.h), some time after binding.
+inline bool channel_ready(Channel& channel)
 {
-    if constexpr (requires { channel.is_ready(); }) {
-        channel.poll();  // sends again a handshake the link refused (no buffer)
-        return channel.is_ready();
-    } else {
-        return channel.is_bound();
-    }
+    channel.poll();  // sends again a handshake the link refused (no buffer)
+    return channel.is_ready();
 }
 
 /// What ChannelTransport waits for when nothing can be done.

@@ -24,6 +24,10 @@ namespace {
 constexpr size_t kHeadSize = 8;
 constexpr size_t kAckSize = 24;
 constexpr size_t kMaxSamples = 4'000'000;  // 16 MB of samples at most
+// A timed round-trip run goes on past its time until it has this many
+// samples: one stall of seconds (a busy machine) must not end a run with a
+// single sample for its percentiles. The watchdog still bounds it.
+constexpr size_t kMinSamples = 1000;
 enum Op : uint32_t { kData = 0, kSync = 1, kQuit = 2, kAck = 3 };
 
 uint32_t load32(Bytes m, size_t at)
@@ -283,7 +287,8 @@ int run_rtt(const std::string& name, size_t size, const RunLimits& limits)
     const uint64_t deadline = start_ns + static_cast<uint64_t>(limits.seconds * 1e9);
     while (ok) {
         if (limits.count != 0 ? samples.size() >= limits.count
-                              : (samples.size() >= kMaxSamples || now_ns() >= deadline)) {
+                              : (samples.size() >= kMaxSamples ||
+                                 (now_ns() >= deadline && samples.size() >= kMinSamples))) {
             break;
         }
         const int64_t ns = round_trip();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "amp/role.h"
+#include "amp/wire.h"
 #include "amp_host/futex_doorbell.h"
 
 namespace amp::host::board {
@@ -18,11 +19,22 @@ struct Options {
     double duration_s = 0;     ///< CM7: run this long instead of --count (0: off)
     DoorbellMode doorbell = DoorbellMode::adaptive;
     std::string shm = "amp-board";
-    double timeout_s = 30;       ///< wait this long for the other core
+    double timeout_s = 30;       ///< wait this long for the other core (to start, to come back)
     bool quiet = false;          ///< no per-message lines
     bool stats = false;          ///< print the link counters after the summary
     uint32_t buffer_size = 512;  ///< CM7: bytes per buffer, RPMsg header included
     uint32_t shm_size = 32768;   ///< CM7: bytes of shared memory
+    // What runs after the hellos (--scenario hello|rpc|stream, or rpc,stream).
+    bool rpc = false;
+    bool stream = false;
+    uint16_t protocol_version = kProtocolVersion;  ///< announced in the handshake
+    uint32_t rpc_calls = 6;            ///< calls the CM7 makes (both cores with rpc_both_ways)
+    uint32_t rpc_in_flight = 1;        ///< calls in flight at once (1..4)
+    bool rpc_both_ways = false;        ///< the CM4 calls the CM7's services too
+    uint32_t rpc_timeout_ms = 500;     ///< per call
+    uint32_t stream_bytes = 1u << 20;  ///< bytes per stream transfer
+    uint32_t heartbeat_ms = 100;       ///< supervision period (0: no heartbeats)
+    uint32_t missed = 10;              ///< silent periods before the peer is lost
 };
 
 /// Set by `run` for its children: every stdout line then starts with the

@@ -1,5 +1,8 @@
 // `amp-board run`: both cores as two child processes; their consoles are
-// merged line by line, as two UARTs shown side by side would be.
+// merged line by line, as two UARTs shown side by side would be. A core
+// killed with SIGKILL (`kill -9 PID` by hand) is started again, as a core
+// that was reset boots again: the other one keeps running and the link
+// recovers.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -96,9 +99,11 @@ struct Output {
                 summary[i].push_back(l);
                 return;
             }
-            if (l.rfind(core + " link:", 0) == 0) {
-                stats[i].push_back(l);
-                return;
+            for (const char* group : {" link:", " channel:", " streams:"}) {
+                if (l.rfind(core + group, 0) == 0) {
+                    stats[i].push_back(l);
+                    return;
+                }
             }
         }
         std::fwrite(l.data(), 1, l.size(), stdout);
@@ -202,6 +207,8 @@ int run_both(const std::vector<std::string>& args)
     using Clock = std::chrono::steady_clock;
     std::optional<Clock::time_point> first_failure;
     bool terminated = false;
+    constexpr int kMaxRestarts = 1000;
+    int restarts = 0;
     for (;;) {
         std::vector<pollfd> fds;
         for (Child& c : kids) {
@@ -221,11 +228,26 @@ int run_both(const std::vector<std::string>& args)
         merge(kids, out, false);
         for (Child& c : kids) {
             if (c.exited) continue;
-            if (::waitpid(c.pid, &c.status, WNOHANG) == c.pid) {
-                c.exited = true;
-                if (!(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0) && !first_failure) {
-                    first_failure = Clock::now();
+            if (::waitpid(c.pid, &c.status, WNOHANG) != c.pid) continue;
+            Child& other = kids[&c == &kids[0] ? 1 : 0];
+            if (WIFSIGNALED(c.status) && WTERMSIG(c.status) == SIGKILL && !other.exited &&
+                !first_failure && restarts < kMaxRestarts) {
+                // Reset by hand: boot it again (after printing what it wrote).
+                while (c.fd >= 0) read_from(c);
+                const pid_t old = c.pid;
+                c.pid = spawn(exe, c.core, args, c.fd);
+                if (c.pid > 0) {
+                    ++restarts;
+                    std::fprintf(stderr,
+                                 "amp-board run: the %s (pid %d) was killed; starting it again "
+                                 "(pid %d)\n",
+                                 c.core, static_cast<int>(old), static_cast<int>(c.pid));
+                    continue;
                 }
+            }
+            c.exited = true;
+            if (!(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0) && !first_failure) {
+                first_failure = Clock::now();
             }
         }
         const bool all_exited = kids[0].exited && kids[1].exited;

@@ -94,8 +94,12 @@ void FutexDoorbell::ring()
     // BellWaiter::wait (store waiting, fence, re-check the rings): either the
     // peer's re-check sees our index, or we see its flag and wake it.
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    word(seq_).fetch_add(1, std::memory_order_seq_cst);
     if (word(waiting_).load(std::memory_order_seq_cst) != 0) {
+        // Only a sleeper needs the word to change (its FUTEX_WAIT compares it
+        // with what it read before announcing the sleep). Not writing it on
+        // every ring keeps the peer's side block in the peer's cache: the
+        // link polls words of that cache line.
+        word(seq_).fetch_add(1, std::memory_order_seq_cst);
         wakeups_.fetch_add(1, std::memory_order_relaxed);
         futex_wake(seq_);
     }
@@ -107,6 +111,26 @@ void BellWaiter::bind(uint8_t* region_base, shm::Side self)
     waiting_ = side_word(region_base, self, offsetof(SideBlock, bell_waiting));
 }
 
+// Adaptive policy. A wait of w us that found work before max_spin_us (while
+// spinning, or after a sleep: the peer answered soon, spinning longer would
+// have paid) aims the budget at 2w: up at once, down by an eighth of the gap.
+// A wait of max_spin_us or more (the peer was idle; spinning could not have
+// paid) halves it. A shorter wait that timed out says nothing. Learning from
+// the waits that slept too keeps the policy from locking into sleeping: when
+// both sides sleep, each wait lasts a wake-up or two (tens of us on a VM),
+// and a budget that only shrank after sleeping would never spin again.
+void BellWaiter::learn(uint64_t waited_us, bool found_work)
+{
+    if (waited_us >= max_spin_us_) {
+        budget_us_ = std::max(kMinSpinUs, budget_us_ / 2);
+        return;
+    }
+    if (!found_work) return;
+    const auto target = static_cast<uint32_t>(std::max<uint64_t>(kMinSpinUs, 2 * waited_us));
+    const uint32_t capped = std::min(max_spin_us_, target);
+    budget_us_ = capped >= budget_us_ ? capped : budget_us_ - (budget_us_ - capped) / 8;
+}
+
 void BellWaiter::wait(const std::function<bool()>& pending, uint32_t timeout_us)
 {
     const uint64_t start = now_us();
@@ -115,13 +139,7 @@ void BellWaiter::wait(const std::function<bool()>& pending, uint32_t timeout_us)
             mode_ == DoorbellMode::spin ? timeout_us : std::min(budget_us_, timeout_us);
         for (uint32_t i = 0;; ++i) {
             if (pending()) {
-                if (mode_ == DoorbellMode::adaptive) {
-                    // Aim at twice this wait, moving a quarter of the way.
-                    const auto target = static_cast<int64_t>(std::min<uint64_t>(
-                        max_spin_us_, std::max<uint64_t>(kMinSpinUs, 2 * (now_us() - start))));
-                    const int64_t budget = budget_us_;
-                    budget_us_ = static_cast<uint32_t>(budget + (target - budget) / 4);
-                }
+                if (mode_ == DoorbellMode::adaptive) learn(now_us() - start, true);
                 return;
             }
             if (now_us() - start >= spin) break;
@@ -130,11 +148,13 @@ void BellWaiter::wait(const std::function<bool()>& pending, uint32_t timeout_us)
             if (mode_ == DoorbellMode::spin && i % 256 == 255) ::sched_yield();
         }
         if (mode_ == DoorbellMode::spin) return;
-        budget_us_ = std::max(kMinSpinUs, budget_us_ / 2);  // spinning did not pay
     }
     if (seq_ == nullptr) return;
     const uint64_t spent = now_us() - start;
-    if (spent >= timeout_us) return;
+    if (spent >= timeout_us) {
+        if (mode_ == DoorbellMode::adaptive) learn(spent, false);
+        return;
+    }
 
     const uint32_t seen = word(seq_).load(std::memory_order_acquire);
     word(waiting_).store(1, std::memory_order_seq_cst);
@@ -146,6 +166,10 @@ void BellWaiter::wait(const std::function<bool()>& pending, uint32_t timeout_us)
         futex_wait(seq_, seen, static_cast<uint32_t>(timeout_us - spent));
     }
     word(waiting_).store(0, std::memory_order_relaxed);
+    if (mode_ == DoorbellMode::adaptive) {
+        const uint64_t waited = now_us() - start;
+        learn(waited, waited < max_spin_us_ && pending());
+    }
 }
 
 Status send_wait(ShmLink& link, BellWaiter& waiter, ByteSpan data, uint32_t timeout_us)

@@ -46,7 +46,9 @@ ShmRegion::ShmRegion(ShmRegion&& other) noexcept
     : name_(std::move(other.name_)),
       base_(std::exchange(other.base_, nullptr)),
       size_(std::exchange(other.size_, 0)),
-      remove_on_close_(std::exchange(other.remove_on_close_, false))
+      remove_on_close_(std::exchange(other.remove_on_close_, false)),
+      dev_(other.dev_),
+      ino_(other.ino_)
 {
 }
 
@@ -58,6 +60,8 @@ ShmRegion& ShmRegion::operator=(ShmRegion&& other) noexcept
         base_ = std::exchange(other.base_, nullptr);
         size_ = std::exchange(other.size_, 0);
         remove_on_close_ = std::exchange(other.remove_on_close_, false);
+        dev_ = other.dev_;
+        ino_ = other.ino_;
     }
     return *this;
 }
@@ -86,6 +90,8 @@ std::optional<ShmRegion> ShmRegion::create(const std::string& name, size_t size)
         errno = err;
         fail("cannot size", name);
     }
+    struct stat st {};
+    ::fstat(fd, &st);
     void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     const int err = errno;
     ::close(fd);
@@ -95,6 +101,8 @@ std::optional<ShmRegion> ShmRegion::create(const std::string& name, size_t size)
         fail("cannot map", name);
     }
     ShmRegion r;
+    r.dev_ = st.st_dev;
+    r.ino_ = st.st_ino;
     r.name_ = name;
     r.base_ = static_cast<uint8_t*>(p);
     r.size_ = size;
@@ -123,10 +131,23 @@ std::optional<ShmRegion> ShmRegion::open(const std::string& name)
         fail("cannot map", name);
     }
     ShmRegion r;
+    r.dev_ = st.st_dev;
+    r.ino_ = st.st_ino;
     r.name_ = name;
     r.base_ = static_cast<uint8_t*>(p);
     r.size_ = size;
     return r;
+}
+
+bool ShmRegion::is_current() const
+{
+    if (base_ == nullptr) return false;
+    const int fd = ::shm_open(shm_object_name(name_).c_str(), O_RDONLY, 0);
+    if (fd < 0) return false;
+    struct stat st {};
+    const bool same = ::fstat(fd, &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
+    ::close(fd);
+    return same;
 }
 
 bool ShmRegion::remove(const std::string& name)

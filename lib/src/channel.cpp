@@ -25,20 +25,28 @@ size_t Channel::max_payload() const
 
 Status Channel::send(uint8_t type, ByteSpan payload, uint8_t flags, uint32_t correlation)
 {
+    std::array<uint8_t, kMaxMessageSize> frame;  // NOLINT: filled by transmit()
+    return transmit(frame.data(), type, payload, flags, correlation);
+}
+
+// Frames `payload` in `frame` (kMaxMessageSize bytes; the payload may be in
+// place already, at kFrameHeaderSize) and sends it.
+Status Channel::transmit(uint8_t* frame, uint8_t type, ByteSpan payload, uint8_t flags,
+                         uint32_t correlation)
+{
     Status st = Status::too_large;
     size_t len = 0;
     const State state = this->state();
     if (!is_control_type(type) && state != State::ready) {
         st = state == State::mismatch ? Status::version_mismatch : Status::not_bound;
     } else if (payload.size() <= max_payload()) {
-        std::array<uint8_t, kMaxMessageSize> frame;  // NOLINT: filled by encode_frame
         FrameHeader h;
         h.type = type;
         h.flags = flags;
         h.correlation = correlation;
         h.seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
-        st = encode_frame(h, payload, frame, len);
-        if (st == Status::ok) st = endpoint_.send(ByteSpan{frame.data(), len});
+        st = encode_frame(h, payload, MutableByteSpan{frame, kMaxMessageSize}, len);
+        if (st == Status::ok) st = endpoint_.send(ByteSpan{frame, len});
     }
     if (st == Status::ok) {
         stats_.record_sent(len);
@@ -53,15 +61,18 @@ Status Channel::respond(const FrameHeader& request, Status status, ByteSpan body
     if ((request.flags & kFlagRequest) == 0 || (request.flags & kFlagResponse) != 0) {
         return Status::invalid_argument;
     }
-    std::array<uint8_t, kMaxPayloadSize> payload;  // NOLINT: filled below
-    if (body.size() >= payload.size()) {
+    if (body.size() >= kMaxPayloadSize) {
         stats_.record_send_failure();
         return Status::too_large;
     }
+    // The status byte and the body go straight where the frame carries them:
+    // one frame buffer on the stack, not two.
+    std::array<uint8_t, kMaxMessageSize> frame;  // NOLINT: filled here and by transmit()
+    uint8_t* const payload = frame.data() + kFrameHeaderSize;
     payload[0] = static_cast<uint8_t>(status);
-    if (!body.empty()) std::memcpy(payload.data() + 1, body.data(), body.size());
-    return send(request.type, ByteSpan{payload.data(), body.size() + 1}, kFlagResponse,
-                request.correlation);
+    if (!body.empty()) std::memcpy(payload + 1, body.data(), body.size());
+    return transmit(frame.data(), request.type, ByteSpan{payload, body.size() + 1}, kFlagResponse,
+                    request.correlation);
 }
 
 void Channel::set_response_sink(ResponseSink sink, void* context)
@@ -112,7 +123,11 @@ Status Channel::on_handshake(const Frame& frame)
     // arriving after an earlier one means it re-bound: answer it again.
     const bool restarted =
         peer_seen_.exchange(true, kRelaxed) && (hs.flags & Handshake::kSeenPeer) == 0;
-    if (restarted) handshake_pending_.store(true, kRelaxed);
+    // After restart() ours may have gone to a peer that is gone: answer the
+    // first one of the peer that did not see ours.
+    const bool answer =
+        answer_peer_.exchange(false, kRelaxed) && (hs.flags & Handshake::kSeenPeer) == 0;
+    if (restarted || answer) handshake_pending_.store(true, kRelaxed);
     evaluate_handshake(restarted);
     poll();
     return Status::ok;
@@ -140,7 +155,10 @@ void Channel::evaluate_handshake(bool peer_restarted)
     const bool match = foreign == 0 && peer == local;
     const State next = match ? State::ready : State::mismatch;
     if (state_.exchange(next, std::memory_order_acq_rel) == next && !peer_restarted) return;
-    if (match) session_.fetch_add(1, kRelease);
+    if (match) {
+        next_seq_.store(0, kRelaxed);
+        session_.fetch_add(1, kRelease);
+    }
     Line l;
     l << (match ? "protocol agreed: local v" : "protocol mismatch: local v")
       << static_cast<uint32_t>(local.version) << " (hash ";
@@ -182,12 +200,15 @@ Status Channel::deliver(const Frame& frame)
     if (!is_control_type(type)) {
         const State state = this->state();
         if (state == State::mismatch) return Status::version_mismatch;
-        if (state != State::ready) return Status::not_bound;
+        // The peer's handshake comes before its application frames: one
+        // that arrives first was sent before a reset, to an older session.
+        if (state != State::ready) return Status::link_reset;
     }
     if ((frame.header.flags & kFlagResponse) != 0 && response_sink_ != nullptr) {
         return response_sink_(response_context_, frame);
     }
-    return dispatcher_.dispatch(frame, this);
+    const Status st = dispatcher_.dispatch(frame, this);
+    return st == Status::unknown_type && type == msg::kHeartbeat ? Status::ok : st;
 }
 
 void Channel::on_received(ByteSpan data)
@@ -216,12 +237,23 @@ void Channel::on_received(ByteSpan data)
     stats_.record_received(data.size());
 }
 
+void Channel::restart()
+{
+    if (!is_bound()) return;
+    peer_seen_.store(false, kRelaxed);
+    state_.store(State::handshaking, kRelease);
+    answer_peer_.store(true, kRelaxed);
+    handshake_pending_.store(true, kRelaxed);
+    poll();
+}
+
 void Channel::on_bound()
 {
     // A bind while bound is a re-bind without an unbound event: forget the
     // old peer. (A handshake that arrived before this bind is kept.)
     if (bound_.exchange(true, std::memory_order_acq_rel)) peer_seen_.store(false, kRelaxed);
     state_.store(State::handshaking, kRelease);
+    answer_peer_.store(false, kRelaxed);
     handshake_pending_.store(true, kRelaxed);
     if (events_.bound != nullptr) events_.bound(events_.context);
     poll();

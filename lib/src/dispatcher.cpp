@@ -2,18 +2,22 @@
 
 namespace amp {
 
-const Dispatcher::Entry* Dispatcher::find(uint8_t type) const
+size_t Dispatcher::find(uint8_t type) const
 {
-    if (type == 0) return nullptr;
-    for (const Entry& e : entries_) {
-        if (e.type == type) return &e;
-    }
-    return nullptr;
+    size_t i = 0;
+    while (i < types_.size() && types_[i] != type) ++i;
+    return i;
+}
+
+// The entry of a handled type (never type 0), kMaxHandlers if none.
+size_t Dispatcher::entry_of(uint8_t type) const
+{
+    return type == 0 ? types_.size() : find(type);
 }
 
 bool Dispatcher::has(uint8_t type) const
 {
-    return find(type) != nullptr;
+    return entry_of(type) < types_.size();
 }
 
 Status Dispatcher::invoke_raw(AnyFn fn, void* context, const Frame& frame, Channel* /*channel*/)
@@ -31,32 +35,28 @@ Status Dispatcher::add(uint8_t type, Handler handler, void* context)
 Status Dispatcher::add_invoker(uint8_t type, Invoker invoker, AnyFn fn, void* context)
 {
     if (type == 0 || invoker == nullptr || fn == nullptr) return Status::invalid_argument;
-    if (find(type) != nullptr) return Status::busy;
-    for (Entry& e : entries_) {
-        if (e.type == 0) {
-            e = Entry{invoker, fn, context, type};
-            return Status::ok;
-        }
-    }
-    return Status::table_full;
+    if (has(type)) return Status::busy;
+    const size_t i = find(0);
+    if (i == types_.size()) return Status::table_full;
+    entries_[i] = Entry{invoker, fn, context};
+    types_[i] = type;
+    return Status::ok;
 }
 
 Status Dispatcher::remove(uint8_t type)
 {
-    for (Entry& e : entries_) {
-        if (type != 0 && e.type == type) {
-            e = Entry{};
-            return Status::ok;
-        }
-    }
-    return Status::not_found;
+    const size_t i = entry_of(type);
+    if (i == types_.size()) return Status::not_found;
+    types_[i] = 0;
+    return Status::ok;
 }
 
 Status Dispatcher::dispatch(const Frame& frame, Channel* channel) const
 {
-    const Entry* e = find(frame.header.type);
-    if (e == nullptr) return Status::unknown_type;
-    return e->invoker(e->fn, e->context, frame, channel);
+    const size_t i = entry_of(frame.header.type);
+    if (i == types_.size()) return Status::unknown_type;
+    const Entry& e = entries_[i];
+    return e.invoker(e.fn, e.context, frame, channel);
 }
 
 }  // namespace amp

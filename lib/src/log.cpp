@@ -51,9 +51,12 @@ Line& Line::put_signed(int32_t v)
 
 Line& Line::hex(uint32_t v)
 {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    *this << "0x";
-    for (int shift = 28; shift >= 0; shift -= 4) put(kDigits[(v >> shift) & 0xFu]);
+    put('0');
+    put('x');
+    for (int shift = 28; shift >= 0; shift -= 4) {
+        const auto digit = static_cast<char>((v >> shift) & 0xFu);
+        put(static_cast<char>(digit < 10 ? '0' + digit : 'a' - 10 + digit));
+    }
     return *this;
 }
 

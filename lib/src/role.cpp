@@ -185,7 +185,7 @@ RoleCounters Role::counters() const
 {
     const StatsSnapshot s = channel_.stats().snapshot();
     return RoleCounters{sent_.load(kRelaxed), received_.load(kRelaxed),
-                        errors_.load(kRelaxed) + s.total_dropped() + s.send_failures};
+                        errors_.load(kRelaxed) + s.total_dropped() + s.send_failures, s.resets};
 }
 
 void Role::log_summary() const
@@ -193,7 +193,7 @@ void Role::log_summary() const
     const RoleCounters c = counters();
     Line l;
     l << core_name(core_) << " summary: sent " << c.sent << ", received " << c.received
-      << ", errors " << c.errors;
+      << ", errors " << c.errors << ", resets " << c.resets;
     log_line(channel_.log(), LogLevel::plain, l);
 }
 

@@ -24,15 +24,10 @@ RpcClient::RpcClient(Channel& channel) : channel_(channel)
     channel_.set_response_sink(&RpcClient::on_response, this);
 }
 
-void RpcClient::deliver_raw(AnyFn fn, void* context, Status status, ByteSpan body)
-{
-    reinterpret_cast<Completion>(fn)(context, status, body);
-}
-
 Status RpcClient::call(uint8_t type, ByteSpan request, Completion done, void* context,
                        uint32_t timeout_us, uint32_t* id)
 {
-    return start(type, request, &deliver_raw, reinterpret_cast<AnyFn>(done), kAnySize, context,
+    return start(type, request, nullptr, reinterpret_cast<AnyFn>(done), kAnySize, context,
                  timeout_us, id);
 }
 
@@ -92,7 +87,11 @@ void RpcClient::finish(Slot& slot, Status status, ByteSpan body)
     const AnyFn fn = slot.fn;
     void* const context = slot.context;
     slot.id.store(0, std::memory_order_release);
-    deliver(fn, context, status, body);
+    if (deliver != nullptr) {
+        deliver(fn, context, status, body);  // typed
+    } else {
+        reinterpret_cast<Completion>(fn)(context, status, body);  // raw
+    }
 }
 
 Status RpcClient::on_response(void* self, const Frame& frame)
@@ -152,29 +151,35 @@ bool RpcClient::expire(Slot& slot, uint32_t id, Status reason)
     return true;
 }
 
+// Completes with `reason` the pending requests `pick` selects (`value`: the
+// time for Pick::due, the id for Pick::id); returns how many.
+uint32_t RpcClient::sweep(Pick pick, uint32_t value, Status reason)
+{
+    uint32_t n = 0;
+    for (Slot& s : slots_) {
+        const uint32_t id = s.id.load(kAcquire);
+        const bool picked =
+            pick == Pick::all ||
+            (pick == Pick::id ? id == value : is_due(s.deadline_us.load(kRelaxed), value));
+        if (picked && expire(s, id, reason)) ++n;
+    }
+    return n;
+}
+
 void RpcClient::poll()
 {
     channel_.poll();
-    const uint32_t now = channel_.clock().now_us();
-    for (Slot& s : slots_) {
-        const uint32_t id = s.id.load(kAcquire);
-        if (is_due(s.deadline_us.load(kRelaxed), now)) expire(s, id, Status::timeout);
-    }
+    sweep(Pick::due, channel_.clock().now_us(), Status::timeout);
 }
 
 Status RpcClient::cancel(uint32_t id, Status reason)
 {
-    for (Slot& s : slots_) {
-        if (s.id.load(kAcquire) == id && expire(s, id, reason)) return Status::ok;
-    }
-    return Status::not_found;
+    return sweep(Pick::id, id, reason) != 0 ? Status::ok : Status::not_found;
 }
 
 uint32_t RpcClient::fail_all(Status reason)
 {
-    uint32_t n = 0;
-    for (Slot& s : slots_) n += expire(s, s.id.load(kAcquire), reason) ? 1 : 0;
-    return n;
+    return sweep(Pick::all, 0, reason);
 }
 
 uint32_t RpcClient::pending() const
@@ -186,11 +191,14 @@ uint32_t RpcClient::pending() const
 
 RpcCounters RpcClient::counters() const
 {
-    std::array<uint32_t, kCounterCount> values{};
-    for (size_t i = 0; i < values.size(); ++i) values[i] = counters_[i].load(kRelaxed);
+    static_assert(sizeof(RpcCounters) == kCounterCount * sizeof(uint32_t),
+                  "RpcCounters lists the counters in enum order");
     RpcCounters r;
-    static_assert(sizeof r == sizeof values, "RpcCounters lists the counters in enum order");
-    std::memcpy(static_cast<void*>(&r), values.data(), sizeof r);  // trivially copyable
+    auto* out = reinterpret_cast<unsigned char*>(&r);  // trivially copyable
+    for (size_t i = 0; i < kCounterCount; ++i) {
+        const uint32_t value = counters_[i].load(kRelaxed);
+        std::memcpy(out + i * sizeof value, &value, sizeof value);
+    }
     return r;
 }
 

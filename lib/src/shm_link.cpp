@@ -55,6 +55,9 @@ size_t bounded_length(const char* s, size_t max)
 
 constexpr uint32_t kMagicAt = offsetof(RegionHeader, magic);
 constexpr uint32_t kGenerationAt = offsetof(RegionHeader, generation);
+constexpr size_t kEpochField = offsetof(SideBlock, epoch);
+constexpr size_t kAckField = offsetof(SideBlock, ack);
+constexpr size_t kTagField = offsetof(SideBlock, tag);
 
 constexpr uint32_t side_at(Side s, size_t field)
 {
@@ -62,9 +65,13 @@ constexpr uint32_t side_at(Side s, size_t field)
                                  field);
 }
 
+// One context at a time writes a link's counters (see amp/shm_link.h); others
+// may read them. So a relaxed load and store, not a read-modify-write: that
+// is a locked instruction on x86 (it waits for every pending store to the
+// shared region) and an exclusive-access loop on Arm.
 void bump(std::atomic<uint32_t>& c, uint32_t n = 1)
 {
-    c.fetch_add(n, kRelaxed);
+    c.store(c.load(kRelaxed) + n, kRelaxed);
 }
 
 Line fault_line(ShmFault why)
@@ -80,7 +87,6 @@ const char* to_string(ShmFault f)
 {
     switch (f) {
     case ShmFault::none: return "none";
-    case ShmFault::region_reset: return "region_reset";
     case ShmFault::avail_idx: return "avail_idx";
     case ShmFault::avail_entry: return "avail_entry";
     case ShmFault::desc_flags: return "desc_flags";
@@ -144,6 +150,10 @@ Status ShmLink::create(MutableByteSpan region, const ShmLinkConfig& config)
         generation = load<uint32_t>(base, kGenerationAt) + 1;
     }
     store<uint32_t>(base, kMagicAt, 0);
+    // Full fence: a remote still using the old rings that reads one we clear
+    // below also sees the magic gone, and takes it as a reset (best effort:
+    // the clearing itself is a plain memset).
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     std::memset(base, 0, l.total_size);
     store<uint16_t>(base, offsetof(RegionHeader, version), shm::kLayoutVersion);
     store<uint16_t>(base, offsetof(RegionHeader, header_size),
@@ -163,35 +173,33 @@ Status ShmLink::create(MutableByteSpan region, const ShmLinkConfig& config)
     // remote that reads the magic with acquire.
     store<uint32_t>(base, kMagicAt, shm::kMagic, kRelease);
 
-    base_ = base;
-    layout_ = l;
-    mask_ = num - 1;
-    generation_ = generation;
-    for (uint32_t i = 0; i < num; ++i) free_[i] = static_cast<uint16_t>(num - 1 - i);
-    free_count_ = num;
-    state_ = State::waiting;
+    tag_ = config.tag;
+    region_size_ = region.size();
+    HeaderInfo h;
+    h.layout = l;
+    h.generation = generation;
+    use_header(base, h);
+    reset_ring_state();
+    acked_epoch_ = 0;  // the cleared epoch and ack words
+    own_epoch_ = 0;
+    state_ = State::idle;
     return Status::ok;
 }
 
-Status ShmLink::attach(MutableByteSpan region, const ShmLinkConfig& config)
+// Validates the header the primary wrote; `out` receives its layout.
+Status ShmLink::read_header(uint8_t* base, size_t size, bool log_errors, HeaderInfo& out)
 {
-    if (side_ != Side::remote || state_ != State::detached) return Status::busy;
-    if (check_name(config.name) != Status::ok) return Status::invalid_argument;
-    uint8_t* base = region.data();
-    if (base == nullptr || reinterpret_cast<uintptr_t>(base) % 8 != 0 ||
-        region.size() < sizeof(RegionHeader)) {
-        log_line(log_, LogLevel::error, Line{} << "shm link: region too small or misaligned");
-        return Status::invalid_argument;
-    }
     // Acquire: pairs with the primary's release of the magic, so the
     // parameters read below are the ones it wrote.
     if (load<uint32_t>(base, kMagicAt, kAcquire) != shm::kMagic) return Status::not_found;
     const uint16_t version = load<uint16_t>(base, offsetof(RegionHeader, version));
     if (version != shm::kLayoutVersion) {
-        Line e;
-        e << "shm link: region layout version " << uint32_t{version} << ", this side speaks "
-          << uint32_t{shm::kLayoutVersion};
-        log_line(log_, LogLevel::error, e);
+        if (log_errors) {
+            Line e;
+            e << "shm link: region layout version " << uint32_t{version} << ", this side speaks "
+              << uint32_t{shm::kLayoutVersion};
+            log_line(log_, LogLevel::error, e);
+        }
         return Status::version_mismatch;
     }
     const uint32_t header_size = load<uint16_t>(base, offsetof(RegionHeader, header_size));
@@ -202,32 +210,76 @@ Status ShmLink::attach(MutableByteSpan region, const ShmLinkConfig& config)
     shm::Layout l;
     if (header_size != sizeof(RegionHeader) ||
         shm::make_layout(num, buffer_size, l) != Status::ok || l.total_size != region_size ||
-        l.total_size > region.size()) {
-        Line e;
-        e << "shm link: header describes " << num << " buffers of " << buffer_size << " bytes in "
-          << region_size << ", region has " << static_cast<uint32_t>(region.size());
-        log_line(log_, LogLevel::error, e);
+        l.total_size > size) {
+        if (log_errors) {
+            Line e;
+            e << "shm link: header describes " << num << " buffers of " << buffer_size
+              << " bytes in " << region_size << ", region has " << static_cast<uint32_t>(size);
+            log_line(log_, LogLevel::error, e);
+        }
         return Status::invalid_argument;
     }
-    // Claim the remote side: one remote at a time.
-    uint32_t expected = static_cast<uint32_t>(shm::SideState::absent);
-    if (!field<uint32_t>(base, side_at(side_, offsetof(SideBlock, state)))
-             .compare_exchange_strong(expected, static_cast<uint32_t>(shm::SideState::ready),
-                                      std::memory_order_acq_rel)) {
+    out.layout = l;
+    out.generation = generation;
+    return Status::ok;
+}
+
+// Claims the remote side of the region at `base`: a free one, one this link
+// held before (its own nonzero tag; with `reclaim_unowned` also an unowned
+// one, as a re-format leaves it), or one held by `replaces`. The tag is the
+// ownership word for a take-over, so two newcomers cannot both win.
+bool ShmLink::claim_side(uint8_t* base, uint32_t replaces, bool reclaim_unowned)
+{
+    auto state = field<uint32_t>(base, side_at(side_, offsetof(SideBlock, state)));
+    auto tag = field<uint32_t>(base, side_at(side_, offsetof(SideBlock, tag)));
+    const auto ready = static_cast<uint32_t>(shm::SideState::ready);
+    uint32_t seen = static_cast<uint32_t>(shm::SideState::absent);
+    if (state.compare_exchange_strong(seen, ready, std::memory_order_acq_rel)) {
+        tag.store(tag_, kRelaxed);
+        return true;
+    }
+    uint32_t holder = tag.load(kAcquire);
+    const bool ours = (tag_ != 0 && holder == tag_) || (reclaim_unowned && holder == 0);
+    const bool replaceable =
+        replaces == ShmLinkConfig::kReplaceAny || (replaces != 0 && holder == replaces);
+    if (!ours && !replaceable) return false;
+    if (holder != tag_ && !tag.compare_exchange_strong(holder, tag_, std::memory_order_acq_rel)) {
+        return false;
+    }
+    state.store(ready, kRelease);
+    return true;
+}
+
+void ShmLink::use_header(uint8_t* base, const HeaderInfo& h)
+{
+    base_ = base;
+    layout_ = h.layout;
+    mask_ = h.layout.num_buffers - 1;
+    generation_ = h.generation;
+    header_error_logged_ = false;
+}
+
+Status ShmLink::attach(MutableByteSpan region, const ShmLinkConfig& config)
+{
+    if (side_ != Side::remote) return Status::busy;
+    if (state_ != State::detached && state_ != State::requesting && state_ != State::reattaching) {
         return Status::busy;
     }
-    store<uint32_t>(base, side_at(side_, offsetof(SideBlock, tag)), config.tag);
-
-    base_ = base;
-    layout_ = l;
-    mask_ = num - 1;
-    generation_ = generation;
-    for (uint32_t i = 0; i < num; ++i) free_[i] = static_cast<uint16_t>(num - 1 - i);
-    free_count_ = num;
-    store<uint16_t>(base, l.ring[shm::index(side_)].avail + shm::ring_offset::kFlags,
-                    shm::kAvailFlagNoInterrupt);
-    state_ = State::announcing;
-    retry_binding();
+    if (check_name(config.name) != Status::ok) return Status::invalid_argument;
+    uint8_t* base = region.data();
+    if (base == nullptr || reinterpret_cast<uintptr_t>(base) % 8 != 0 ||
+        region.size() < sizeof(RegionHeader)) {
+        log_line(log_, LogLevel::error, Line{} << "shm link: region too small or misaligned");
+        return Status::invalid_argument;
+    }
+    HeaderInfo h;
+    const Status st = read_header(base, region.size(), true, h);
+    if (st != Status::ok) return st;
+    tag_ = config.tag;
+    if (!claim_side(base, config.replaces, false)) return Status::busy;
+    region_size_ = region.size();
+    use_header(base, h);
+    request_session();
     return Status::ok;
 }
 
@@ -271,15 +323,20 @@ Status ShmLink::close()
 Status ShmLink::transmit(uint32_t dst, ByteSpan payload)
 {
     if (free_count_ == 0) reclaim();
-    if (free_count_ == 0 && state_ != State::faulted) {
+    if (free_count_ == 0 && in_session()) {
         want_returns(true);  // ask the peer to ring when it gives buffers back,
         reclaim();           // then look again: it may have just done so
     }
     if (state_ == State::faulted) return Status::faulted;
+    if (!in_session()) return Status::not_bound;  // the region was reset meanwhile
     if (free_count_ == 0) {
         bump(counters_.no_buffer);
         return Status::no_buffer;
     }
+    // Sent from a receive callback (a reply, a stream credit): the buffers
+    // handled so far go back first, or the peer could answer our message
+    // before it has them back, and run out.
+    if (rx_used_published_ != rx_used_idx_) publish_returns();
     const uint32_t id = free_[--free_count_];
     const uint32_t buf = layout_.buffer(side_, id);
     rpmsg::Header h;
@@ -367,7 +424,7 @@ size_t ShmLink::receive()
         return 0;
     }
     size_t done = 0;
-    for (; done < pending && state_ != State::faulted; ++done) {
+    for (; done < pending && in_session(); ++done) {
         const uint32_t head =
             load<uint16_t>(base_, layout_.avail_entry(rx, rx_last_avail_ & mask_));
         if (head >= layout_.num_buffers) {
@@ -409,18 +466,28 @@ size_t ShmLink::receive()
             break;
         }
         handle(h, ByteSpan{base_ + addr + rpmsg::kHeaderSize, h.len});
-        if (state_ == State::faulted) break;
+        // Faulted, or the session ended in the callback (peer_lost()): the
+        // rings are not ours any more, not even to give this buffer back.
+        if (!in_session()) break;
 
         const uint32_t e = layout_.used_entry(rx, rx_used_idx_ & mask_);
         store<uint32_t>(base_, e, head);
         store<uint32_t>(base_, e + 4, 0);  // nothing written into the buffer
         ++rx_used_idx_;
         ++rx_last_avail_;
-        // Release: the used entry is written and every read of the buffer is
-        // complete before the peer sees the index and reuses the buffer.
-        store<uint16_t>(base_, layout_.used_idx(rx), rx_used_idx_, kRelease);
     }
+    // One store per batch, not per message: the index's cache line moves to
+    // the peer once per batch (transmit() publishes early when it must).
+    if (done > 0 && in_session()) publish_returns();
     return done;
+}
+
+void ShmLink::publish_returns()
+{
+    // Release: the used entries are written and every read of their buffers
+    // is complete before the peer sees the index and reuses the buffers.
+    store<uint16_t>(base_, layout_.used_idx(shm::other(side_)), rx_used_idx_, kRelease);
+    rx_used_published_ = rx_used_idx_;
 }
 
 void ShmLink::handle(const rpmsg::Header& h, ByteSpan payload)
@@ -522,24 +589,13 @@ size_t ShmLink::poll()
 {
     if (base_ == nullptr || polling_ || state_ == State::faulted) return 0;
     polling_ = true;
-    if (side_ == Side::remote) {
-        // The primary re-formatted the region (it restarted): our rings are gone.
-        const uint32_t magic = load<uint32_t>(base_, kMagicAt);
-        const uint32_t generation = load<uint32_t>(base_, kGenerationAt);
-        if (magic != shm::kMagic || generation != generation_) {
-            Line l = fault_line(ShmFault::region_reset);
-            l << "region re-initialised by the primary (magic ";
-            l.hex(magic) << ", generation " << generation_ << " -> " << generation << ')';
-            fail(ShmFault::region_reset, l);
-        }
-    }
-    size_t handled = 0;
-    if (state_ != State::faulted) handled += reclaim();
-    if (state_ != State::faulted) retry_binding();
-    if (state_ != State::faulted) {
+    size_t handled = side_ == Side::primary ? poll_primary_control() : poll_remote_control();
+    if (in_session()) handled += reclaim();
+    if (in_session()) retry_binding();
+    if (in_session()) {
         const size_t received = receive();
         handled += received;
-        if (received > 0 && state_ != State::faulted) {
+        if (received > 0 && in_session()) {
             // Full fence: our used.idx store is ordered before reading the
             // peer's flag, pairing with the fence in want_returns(): either it
             // sees the buffers back or we see its request and ring. The flag
@@ -558,12 +614,216 @@ size_t ShmLink::poll()
 bool ShmLink::work_pending() const
 {
     if (base_ == nullptr || state_ == State::faulted) return false;
+    if (side_ == Side::primary) {
+        if (load<uint32_t>(base_, side_at(Side::remote, kEpochField)) != acked_epoch_) return true;
+    } else {
+        if (state_ == State::reattaching) {
+            return !header_error_logged_ && load<uint32_t>(base_, kMagicAt) == shm::kMagic;
+        }
+        if (header_changed() ||
+            load<uint32_t>(base_, side_at(Side::primary, kEpochField)) != primary_epoch_) {
+            return true;
+        }
+        if (state_ == State::requesting) {
+            return load<uint32_t>(base_, side_at(Side::primary, kAckField)) == requested_epoch_;
+        }
+    }
+    if (!in_session()) return false;
     if ((state_ == State::announcing || state_ == State::answering) && free_count_ > 0) {
         return true;
     }
     const Side rx = shm::other(side_);
     return load<uint16_t>(base_, layout_.avail_idx(rx), kAcquire) != rx_last_avail_ ||
            load<uint16_t>(base_, layout_.used_idx(side_), kAcquire) != tx_last_used_;
+}
+
+// ---- sessions and resets (see amp/shm_layout.h) ----
+
+bool ShmLink::in_session() const
+{
+    switch (state_) {
+    case State::waiting:
+    case State::answering:
+    case State::announcing:
+    case State::announced:
+    case State::bound:
+    case State::closed: return true;
+    default: return false;
+    }
+}
+
+// Remote: the primary re-formatted the region (or is doing it right now).
+bool ShmLink::header_changed() const
+{
+    return load<uint32_t>(base_, kMagicAt, kAcquire) != shm::kMagic ||
+           load<uint32_t>(base_, kGenerationAt) != generation_;
+}
+
+// Primary: a remote requests a session (it attached, or came back).
+size_t ShmLink::poll_primary_control()
+{
+    // Acquire: pairs with the remote's release of its epoch: it has stopped
+    // touching the rings before we clear them.
+    const uint32_t epoch = load<uint32_t>(base_, side_at(Side::remote, kEpochField), kAcquire);
+    if (epoch == acked_epoch_) return 0;
+    if (in_session()) end_session("the remote attached again", true);
+    start_session(epoch);
+    return 1;
+}
+
+// Remote: follows the primary's re-formats, drops and answers.
+size_t ShmLink::poll_remote_control()
+{
+    if (state_ == State::reattaching) {
+        try_reattach();
+        return state_ == State::reattaching ? 0 : 1;
+    }
+    if (header_changed()) {
+        if (in_session()) end_session("the primary re-formatted the region", false);
+        state_ = State::reattaching;
+        try_reattach();
+        return 1;
+    }
+    if (load<uint32_t>(base_, side_at(Side::remote, kTagField)) != tag_) {
+        // Another remote took the side over (this one was believed gone):
+        // the rings are its now. Stop; attach() again to take it back.
+        if (in_session()) end_session("another remote took over the side", false);
+        state_ = State::detached;
+        log_line(log_, LogLevel::error, Line{} << "shm link: another remote took over the side");
+        return 1;
+    }
+    if (load<uint32_t>(base_, side_at(Side::primary, kEpochField), kAcquire) != primary_epoch_) {
+        if (in_session()) end_session("the primary dropped the link", true);
+        request_session();
+        return 1;
+    }
+    if (state_ != State::requesting) return 0;
+    // Acquire: pairs with the primary's release of its ack: the cleared
+    // rings are visible before we use them.
+    if (load<uint32_t>(base_, side_at(Side::primary, kAckField), kAcquire) != requested_epoch_) {
+        return 0;
+    }
+    start_session(requested_epoch_);
+    return 1;
+}
+
+// Remote: attaches again to the region the primary re-formatted in place.
+void ShmLink::try_reattach()
+{
+    HeaderInfo h;
+    const Status st = read_header(base_, region_size_, !header_error_logged_, h);
+    if (st == Status::not_found) return;  // still being formatted
+    if (st != Status::ok) {
+        header_error_logged_ = true;  // logged once; the platform may map the new region
+        return;
+    }
+    if (!claim_side(base_, 0, true)) {
+        if (!header_error_logged_) {
+            log_line(log_, LogLevel::error,
+                     Line{} << "shm link: the re-formatted region has another remote");
+        }
+        header_error_logged_ = true;
+        return;
+    }
+    use_header(base_, h);
+    log_line(log_, LogLevel::info,
+             Line{} << "shm link: attaching again (region generation " << generation_ << ')');
+    request_session();
+}
+
+// Remote: asks the primary for fresh rings. From here on this side does not
+// touch the rings until the primary answers.
+void ShmLink::request_session()
+{
+    const uint32_t mine = load<uint32_t>(base_, side_at(Side::remote, kEpochField));
+    const uint32_t acked = load<uint32_t>(base_, side_at(Side::primary, kAckField), kAcquire);
+    requested_epoch_ = (mine > acked ? mine : acked) + 1;  // differs from what is acked
+    primary_epoch_ = load<uint32_t>(base_, side_at(Side::primary, kEpochField), kAcquire);
+    state_ = State::requesting;
+    set_state_word(shm::SideState::ready);
+    // Release: every ring access of the old session happens before the
+    // primary sees the request and clears the rings.
+    store<uint32_t>(base_, side_at(Side::remote, kEpochField), requested_epoch_, kRelease);
+    ring_peer();
+}
+
+// Both rings empty, every buffer free: the start of a session. The primary
+// clears the rings and answers the remote's request `epoch`.
+void ShmLink::start_session(uint32_t epoch)
+{
+    reset_ring_state();
+    bump(counters_.sessions);
+    if (side_ == Side::remote) {
+        state_ = State::announcing;
+        retry_binding();
+        return;
+    }
+    // The ring blocks of both directions are contiguous and 64-byte aligned.
+    for (uint32_t off = layout_.ring[0].desc; off < layout_.buffers[0]; off += 4) {
+        store<uint32_t>(base_, off, 0);
+    }
+    for (const Side s : {Side::primary, Side::remote}) {
+        store<uint16_t>(base_, layout_.ring[shm::index(s)].avail + shm::ring_offset::kFlags,
+                        shm::kAvailFlagNoInterrupt);
+    }
+    acked_epoch_ = epoch;
+    state_ = State::waiting;
+    set_state_word(shm::SideState::ready);
+    // Release: the cleared rings are visible before the remote sees the ack.
+    store<uint32_t>(base_, side_at(Side::primary, kAckField), epoch, kRelease);
+    ring_peer();
+}
+
+// The session ends: what is left in the rings is stale and never delivered.
+// The caller moves on (a new request, a re-attach, or idle).
+void ShmLink::end_session(const char* why, bool rings_valid)
+{
+    uint32_t stale = in_flight_count_;
+    if (rings_valid) {
+        const uint16_t avail =
+            load<uint16_t>(base_, layout_.avail_idx(shm::other(side_)), kAcquire);
+        const uint16_t pending = avail - rx_last_avail_;
+        stale += pending <= layout_.num_buffers ? pending : layout_.num_buffers;
+    }
+    bump(counters_.stale_dropped, stale);
+    const bool was_bound = state_ == State::bound;
+    if (was_bound || state_ == State::closed) bump(counters_.resets);
+    state_ = side_ == Side::primary ? State::idle : State::requesting;
+    Line l;
+    l << "shm link: session ended (" << why << "), " << stale << " stale messages dropped";
+    log_line(log_, was_bound ? LogLevel::warning : LogLevel::info, l);
+    if (was_bound) notify_unbound();
+}
+
+void ShmLink::peer_lost()
+{
+    if (base_ == nullptr || !in_session()) return;
+    end_session("peer lost", true);
+    if (side_ == Side::remote) {
+        request_session();
+        return;
+    }
+    // Tells a remote that is still alive to request a new session.
+    ++own_epoch_;
+    set_state_word(shm::SideState::ready);
+    store<uint32_t>(base_, side_at(Side::primary, kEpochField), own_epoch_, kRelease);
+    ring_peer();
+}
+
+void ShmLink::reset_ring_state()
+{
+    const uint32_t num = layout_.num_buffers;
+    for (uint32_t i = 0; i < num; ++i) free_[i] = static_cast<uint16_t>(num - 1 - i);
+    free_count_ = num;
+    for (uint32_t& w : in_flight_bits_) w = 0;
+    in_flight_count_ = 0;
+    tx_avail_idx_ = 0;
+    tx_last_used_ = 0;
+    returns_wanted_ = false;
+    rx_last_avail_ = 0;
+    rx_used_idx_ = 0;
+    rx_used_published_ = 0;
+    peer_addr_ = rpmsg::kAddrAny;
 }
 
 void ShmLink::want_returns(bool on)
@@ -591,6 +851,7 @@ void ShmLink::set_state_word(shm::SideState s)
 
 void ShmLink::fail(ShmFault why, const Line& detail)
 {
+    if (region_reset_instead()) return;
     bump(counters_.faults);
     if (state_ == State::faulted) return;
     fault_ = why;
@@ -598,6 +859,18 @@ void ShmLink::fail(ShmFault why, const Line& detail)
     set_state_word(shm::SideState::faulted);
     log_line(log_, LogLevel::error, detail);
     notify_unbound();
+}
+
+// Remote: what looked like a violation was the primary re-formatting the
+// region under us (it restarted). That is a reset, not a fault.
+bool ShmLink::region_reset_instead()
+{
+    if (side_ != Side::remote || state_ == State::faulted) return false;
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // see create()
+    if (!header_changed()) return false;
+    if (in_session()) end_session("the primary re-formatted the region", false);
+    state_ = State::reattaching;
+    return true;
 }
 
 void ShmLink::warn(const Line& detail)
@@ -634,6 +907,9 @@ ShmLinkCounters ShmLink::counters() const
     c.ns_ignored = counters_.ns_ignored.load(kRelaxed);
     c.doorbells = counters_.doorbells.load(kRelaxed);
     c.faults = counters_.faults.load(kRelaxed);
+    c.resets = counters_.resets.load(kRelaxed);
+    c.stale_dropped = counters_.stale_dropped.load(kRelaxed);
+    c.sessions = counters_.sessions.load(kRelaxed);
     return c;
 }
 

@@ -1,51 +1,54 @@
 #include "amp/stats.h"
 
+#include <bit>
+#include <cstddef>
+#include <cstring>
+#include <iterator>
+
 namespace amp {
 
 namespace {
+
 constexpr auto kRelaxed = std::memory_order_relaxed;
+
+// The status each drop reason is recorded for (drop_reason_for()), in
+// DropReason order; `other` (any other status) has none: Status::count_.
+constexpr Status kReasonStatus[] = {Status::truncated,    Status::bad_magic,  Status::bad_version,
+                                    Status::bad_flags,    Status::bad_length, Status::crc_mismatch,
+                                    Status::unknown_type, Status::wrong_size, Status::count_,
+                                    Status::link_reset};
+static_assert(std::size(kReasonStatus) == kDropReasonCount, "one status per drop reason");
+
+uint32_t sum(const uint32_t* values, size_t n)
+{
+    uint32_t total = 0;
+    for (size_t i = 0; i < n; ++i) total += values[i];
+    return total;
 }
+
+}  // namespace
 
 DropReason drop_reason_for(Status s)
 {
-    switch (s) {
-    case Status::truncated: return DropReason::truncated;
-    case Status::bad_magic: return DropReason::bad_magic;
-    case Status::bad_version: return DropReason::bad_version;
-    case Status::bad_flags: return DropReason::bad_flags;
-    case Status::bad_length: return DropReason::bad_length;
-    case Status::crc_mismatch: return DropReason::crc_mismatch;
-    case Status::unknown_type: return DropReason::unknown_type;
-    case Status::wrong_size: return DropReason::wrong_size;
-    default: return DropReason::other;
+    for (size_t i = 0; i < kDropReasonCount; ++i) {
+        if (kReasonStatus[i] == s && s != Status::count_) return static_cast<DropReason>(i);
     }
+    return DropReason::other;
 }
 
+// The reasons of malformed frames share the names of their statuses.
 const char* to_string(DropReason r)
 {
-    switch (r) {
-    case DropReason::truncated: return "truncated";
-    case DropReason::bad_magic: return "bad_magic";
-    case DropReason::bad_version: return "bad_version";
-    case DropReason::bad_flags: return "bad_flags";
-    case DropReason::bad_length: return "bad_length";
-    case DropReason::crc_mismatch: return "crc_mismatch";
-    case DropReason::unknown_type: return "unknown_type";
-    case DropReason::wrong_size: return "wrong_size";
-    case DropReason::other: return "other";
-    case DropReason::count_: break;
-    }
-    return "unknown_reason";
+    if (r == DropReason::other) return "other";
+    if (r == DropReason::stale) return "stale";
+    const auto i = static_cast<size_t>(r);
+    return i < kDropReasonCount ? to_string(kReasonStatus[i]) : "unknown_reason";
 }
 
 size_t latency_bucket(uint32_t us)
 {
-    size_t bucket = 0;
-    while (us != 0 && bucket < kLatencyBuckets - 1) {
-        us >>= 1;
-        ++bucket;
-    }
-    return bucket;
+    const auto bits = static_cast<size_t>(std::bit_width(us));  // 0 for 0, i for [2^(i-1), 2^i)
+    return bits < kLatencyBuckets ? bits : kLatencyBuckets - 1;
 }
 
 uint32_t latency_bucket_floor_us(size_t i)
@@ -55,16 +58,12 @@ uint32_t latency_bucket_floor_us(size_t i)
 
 uint32_t StatsSnapshot::total_dropped() const
 {
-    uint32_t sum = 0;
-    for (uint32_t d : dropped) sum += d;
-    return sum;
+    return sum(dropped.data(), dropped.size());
 }
 
 uint32_t StatsSnapshot::latency_samples() const
 {
-    uint32_t sum = 0;
-    for (uint32_t n : latency) sum += n;
-    return sum;
+    return sum(latency.data(), latency.size());
 }
 
 uint32_t StatsSnapshot::latency_percentile_us(uint32_t percent) const
@@ -84,83 +83,74 @@ uint32_t StatsSnapshot::latency_percentile_us(uint32_t percent) const
     return UINT32_MAX;
 }
 
-// Marks one update in flight for the duration of a scope.
-class Stats::WriteScope {
-public:
-    explicit WriteScope(Stats& s) : s_(s) { s_.begin_.fetch_add(1, std::memory_order_acq_rel); }
-    ~WriteScope() { s_.end_.fetch_add(1, std::memory_order_release); }
-    WriteScope(const WriteScope&) = delete;
-    WriteScope& operator=(const WriteScope&) = delete;
-
-private:
-    Stats& s_;
-};
+void Stats::add(size_t i, uint32_t n, uint32_t m)
+{
+    begin_.fetch_add(1, std::memory_order_acq_rel);  // an update is in flight
+    counters_[i].fetch_add(n, kRelaxed);
+    if (m != 0) counters_[i + 1].fetch_add(m, kRelaxed);
+    end_.fetch_add(1, std::memory_order_release);
+}
 
 void Stats::record_sent(size_t bytes)
 {
-    WriteScope w(*this);
-    tx_messages_.fetch_add(1, kRelaxed);
-    tx_bytes_.fetch_add(static_cast<uint32_t>(bytes), kRelaxed);
+    add(kTxMessages, 1, static_cast<uint32_t>(bytes));
 }
 
 void Stats::record_received(size_t bytes)
 {
-    WriteScope w(*this);
-    rx_messages_.fetch_add(1, kRelaxed);
-    rx_bytes_.fetch_add(static_cast<uint32_t>(bytes), kRelaxed);
+    add(kRxMessages, 1, static_cast<uint32_t>(bytes));
 }
 
 void Stats::record_send_failure()
 {
-    WriteScope w(*this);
-    send_failures_.fetch_add(1, kRelaxed);
+    add(kSendFailures, 1);
 }
 
 void Stats::record_drop(DropReason reason)
 {
     const auto i = static_cast<size_t>(reason);
-    WriteScope w(*this);
-    dropped_[i < kDropReasonCount ? i : static_cast<size_t>(DropReason::other)].fetch_add(1,
-                                                                                          kRelaxed);
+    add(kDropped + (i < kDropReasonCount ? i : static_cast<size_t>(DropReason::other)), 1);
 }
 
 void Stats::record_latency_us(uint32_t us)
 {
-    WriteScope w(*this);
-    latency_[latency_bucket(us)].fetch_add(1, kRelaxed);
+    add(kLatency + latency_bucket(us), 1);
+}
+
+void Stats::record_reset()
+{
+    add(kResets, 1);
 }
 
 StatsSnapshot Stats::snapshot() const
 {
+    // The counters are the snapshot's leading uint32_t fields, in order.
+    static_assert(offsetof(StatsSnapshot, dropped) == kDropped * sizeof(uint32_t) &&
+                      offsetof(StatsSnapshot, latency) == kLatency * sizeof(uint32_t) &&
+                      offsetof(StatsSnapshot, consistent) == kCount * sizeof(uint32_t),
+                  "StatsSnapshot lists the counters in index order");
     StatsSnapshot s;
+    std::array<uint32_t, kCount> values;  // NOLINT: filled below
     constexpr int kAttempts = 8;
     for (int attempt = 0; attempt < kAttempts; ++attempt) {
         const uint32_t ended = end_.load(std::memory_order_acquire);
         const uint32_t began = begin_.load(std::memory_order_acquire);
-        s.tx_messages = tx_messages_.load(kRelaxed);
-        s.tx_bytes = tx_bytes_.load(kRelaxed);
-        s.rx_messages = rx_messages_.load(kRelaxed);
-        s.rx_bytes = rx_bytes_.load(kRelaxed);
-        s.send_failures = send_failures_.load(kRelaxed);
-        for (size_t i = 0; i < kDropReasonCount; ++i) s.dropped[i] = dropped_[i].load(kRelaxed);
-        for (size_t i = 0; i < kLatencyBuckets; ++i) s.latency[i] = latency_[i].load(kRelaxed);
+        for (size_t i = 0; i < kCount; ++i) values[i] = counters_[i].load(kRelaxed);
         std::atomic_thread_fence(std::memory_order_acquire);
         // Consistent when no writer was in flight at the start (began == ended)
         // and none started while we copied.
         s.consistent = began == ended && begin_.load(kRelaxed) == began;
         if (s.consistent) break;
     }
+    std::memcpy(static_cast<void*>(&s), values.data(), sizeof values);
     return s;
 }
 
 void Stats::reset()
 {
-    WriteScope w(*this);
-    for (Counter* c : {&tx_messages_, &tx_bytes_, &rx_messages_, &rx_bytes_, &send_failures_}) {
-        c->store(0, kRelaxed);
-    }
-    for (auto& c : dropped_) c.store(0, kRelaxed);
-    for (auto& c : latency_) c.store(0, kRelaxed);
+    begin_.fetch_add(1, std::memory_order_acq_rel);
+    for (Counter& c : counters_) c.store(0, kRelaxed);
+    end_.fetch_add(1, std::memory_order_release);
 }
 
 }  // namespace amp

@@ -34,7 +34,9 @@ Status encode_frame(const FrameHeader& header, ByteSpan payload, MutableByteSpan
     store_le16(p + wire_offset::kPayloadLen, static_cast<uint16_t>(payload.size()));
     store_le32(p + wire_offset::kSeq, header.seq);
     store_le32(p + wire_offset::kCorrelation, header.correlation);
-    if (!payload.empty()) std::memcpy(p + kFrameHeaderSize, payload.data(), payload.size());
+    if (!payload.empty() && payload.data() != p + kFrameHeaderSize) {
+        std::memcpy(p + kFrameHeaderSize, payload.data(), payload.size());
+    }
     const ByteSpan copied{p + kFrameHeaderSize, payload.size()};
     store_le32(p + wire_offset::kCrc, config::kCrcEnabled ? frame_crc(p, copied) : 0u);
     written = total;

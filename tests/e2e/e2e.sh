@@ -25,8 +25,8 @@ expect_rc() { [ "$1" -eq "$2" ] || fail "exit status $1, expected $2"; }
 # summaries N: both summary lines say N exchanges and no errors; every buffer back.
 check_summaries() {
   local out=$1 n=$2
-  expect_line "$out" "CM7 summary: sent $n, received $n, errors 0"
-  expect_line "$out" "CM4 summary: sent $n, received $n, errors 0"
+  expect_line "$out" "CM7 summary: sent $n, received $n, errors 0, resets 0"
+  expect_line "$out" "CM4 summary: sent $n, received $n, errors 0, resets 0"
 }
 check_no_leak() {
   local out=$1
@@ -56,7 +56,7 @@ run_transcript)
   [ "$(grep -c '^CM4 received message with length: 24$' "$tmp/out")" -eq 10 ] || fail "CM4 did not receive 10"
   [ "$(grep -c '^CM7 received message with length: 24$' "$tmp/out")" -eq 10 ] || fail "CM7 did not receive 10"
   # The transcript ends with the two summaries, CM7 first.
-  [ "$(tail -n 2 "$tmp/out")" = "$(printf 'CM7 summary: sent 10, received 10, errors 0\nCM4 summary: sent 10, received 10, errors 0')" ] \
+  [ "$(tail -n 2 "$tmp/out")" = "$(printf 'CM7 summary: sent 10, received 10, errors 0, resets 0\nCM4 summary: sent 10, received 10, errors 0, resets 0')" ] \
     || fail "transcript does not end with the summaries"
   # Lines are merged in time order. Each core logs "sending" just after the
   # message left, so only causal order is certain: CM7's line for hello N
@@ -186,16 +186,134 @@ peer_timeout)
   expect_text "$tmp/err" "amp-board cm4: error: no CM7 created /dev/shm/$shm within 1 s"
   ;;
 peer_killed)
-  "$board" cm7 --shm "$shm" --count 100000 --interval-us 2000 >"$tmp/cm7.out" 2>"$tmp/cm7.err" & p7=$!; pids+=($p7)
+  # The survivor waits --timeout for the other core to come back, then fails
+  # naming it.
+  "$board" cm7 --shm "$shm" --count 100000 --interval-us 2000 --timeout 2 >"$tmp/cm7.out" 2>"$tmp/cm7.err" & p7=$!; pids+=($p7)
   "$board" cm4 --shm "$shm" >"$tmp/cm4.out" 2>"$tmp/cm4.err" & p4=$!; pids+=($p4)
   for _ in $(seq 100); do grep -q "IPC endpoint bound" "$tmp/cm7.out" && break; sleep 0.05; done
   sleep 0.2
   kill -9 $p4
+  wait $p4 2>/dev/null
+  sleep 0.5
+  kill -0 $p7 2>/dev/null || fail "the CM7 did not wait for the CM4 to come back"
   wait $p7; rc=$?
   expect_rc $rc 1
-  expect_text "$tmp/cm7.err" "amp-board cm7: error: the CM4 (pid $p4) exited before the exchange finished"
-  grep -q '^CM7 summary: sent [1-9]' "$tmp/cm7.out" || fail "no summary after the peer died"
+  expect_text "$tmp/cm7.out" "<wrn> cm7_main: the CM4 (pid $p4) is gone; waiting up to 2 s for it to come back"
+  expect_text "$tmp/cm7.out" "<wrn> cm7_main: IPC endpoint unbound"
+  expect_text "$tmp/cm7.err" "amp-board cm7: error: the CM4 (pid $p4) exited and did not come back within 2 s"
+  grep -qE '^CM7 summary: sent [1-9][0-9]*, received [0-9]+, errors 0, resets 1$' "$tmp/cm7.out" \
+    || fail "no summary with the reset after the peer died: $(grep summary "$tmp/cm7.out")"
   [ ! -e "/dev/shm/$shm" ] || fail "region left behind"
+  ;;
+cm4_restarted)
+  # kill -9 of the CM4 in the middle of a stream, started again by hand: the
+  # new CM4 takes the side of the dead one over and the CM7 goes on.
+  "$board" cm7 --shm "$shm" --count 0 --scenario stream --bytes 3000000 --duration 2 --quiet --stats >"$tmp/cm7.out" 2>"$tmp/cm7.err" & p7=$!; pids+=($p7)
+  "$board" cm4 --shm "$shm" --scenario stream --bytes 3000000 --stats >"$tmp/cm4a.out" 2>"$tmp/cm4a.err" & p4=$!; pids+=($p4)
+  for _ in $(seq 200); do grep -q "stream progress" "$tmp/cm4a.out" && break; sleep 0.02; done
+  kill -9 $p4
+  wait $p4 2>/dev/null
+  "$board" cm4 --shm "$shm" --scenario stream --bytes 3000000 --quiet --stats >"$tmp/cm4.out" 2>"$tmp/cm4.err"; rc4=$?
+  wait $p7; rc7=$?
+  expect_rc $rc7 0; expect_rc $rc4 0
+  expect_text "$tmp/cm4.out" "taking over the CM4 side of /dev/shm/$shm (pid $p4 is gone)"
+  # (how many messages were left in the ring depends on the moment of the kill)
+  grep -qE "<wrn> cm7_main: shm link: session ended \((peer lost|the remote attached again)\), [0-9]+ stale messages dropped" "$tmp/cm7.out" \
+    || fail "the CM7 did not end the session: $(grep 'session ended' "$tmp/cm7.out")"
+  expect_line "$tmp/cm7.out" "CM7 summary: sent 0, received 0, errors 0, resets 1"
+  expect_line "$tmp/cm4.out" "CM4 summary: sent 0, received 0, errors 0, resets 0"
+  grep -qE '^CM7 stream summary: transfers [0-9]+, ok [1-9][0-9]*, failed 0$' "$tmp/cm7.out" || fail "no stream completed"
+  grep -qE '^CM7 link: buffers free ([0-9]+)/\1, .*, resets 1, stale [0-9]+, sessions 2,' "$tmp/cm7.out" \
+    || fail "link counters: $(grep '^CM7 link:' "$tmp/cm7.out")"
+  ;;
+cm7_restarted|follow_new_region)
+  # kill -9 of the CM7 in the middle of a stream, started again: it formats
+  # the region again in place (new generation) and the CM4 attaches again;
+  # with another --shm-size it creates a new region, which the CM4 follows.
+  size=32768
+  [ "$case_name" = follow_new_region ] && size=65536
+  "$board" cm7 --shm "$shm" --count 0 --scenario stream --bytes 3000000 --duration 60 --stats >"$tmp/cm7a.out" 2>"$tmp/cm7a.err" & p7=$!; pids+=($p7)
+  "$board" cm4 --shm "$shm" --scenario stream --bytes 3000000 --quiet --stats >"$tmp/cm4.out" 2>"$tmp/cm4.err" & p4=$!; pids+=($p4)
+  for _ in $(seq 200); do grep -q "stream progress" "$tmp/cm7a.out" && break; sleep 0.02; done
+  kill -9 $p7
+  wait $p7 2>/dev/null
+  "$board" cm7 --shm "$shm" --count 0 --scenario stream --bytes 3000000 --shm-size $size --quiet --stats >"$tmp/cm7.out" 2>"$tmp/cm7.err"; rc7=$?
+  wait $p4; rc4=$?
+  expect_rc $rc7 0; expect_rc $rc4 0
+  expect_text "$tmp/cm7.err" "reclaiming stale shared memory /dev/shm/$shm (creator pid $p7 is gone)"
+  if [ "$case_name" = follow_new_region ]; then
+    expect_text "$tmp/cm4.out" "attached to the new shared memory of the CM7"
+    expect_text "$tmp/cm7.out" "CM7 link: buffers free 32/32,"
+  else
+    expect_text "$tmp/cm4.out" "shm link: attaching again (region generation 2)"
+  fi
+  expect_line "$tmp/cm4.out" "CM4 summary: sent 0, received 0, errors 0, resets 1"
+  grep -qE '^CM4 stream summary: transfers [0-9]+, ok [1-9][0-9]*, failed 0$' "$tmp/cm4.out" \
+    || fail "CM4 stream: $(grep 'stream summary' "$tmp/cm4.out")"
+  expect_line "$tmp/cm7.out" "CM7 stream summary: transfers 1, ok 1, failed 0"
+  [ ! -e "/dev/shm/$shm" ] || fail "region left behind"
+  ;;
+run_restarts_killed_core)
+  # `run` boots a core killed by hand again, as a reset core boots.
+  "$board" run --shm "$shm" --count 0 --scenario stream --bytes 3000000 --duration 2 --quiet --stats >"$tmp/out" 2>"$tmp/err" & runner=$!; pids+=($runner)
+  for _ in $(seq 200); do grep -q "protocol agreed" "$tmp/out" && break; sleep 0.02; done
+  sleep 0.3
+  child=$(pgrep -P $runner -f " cm4 ") || fail "no CM4 child"
+  kill -9 $child
+  wait $runner; rc=$?
+  expect_rc $rc 0
+  expect_text "$tmp/err" "amp-board run: the cm4 (pid $child) was killed; starting it again"
+  expect_line "$tmp/out" "CM7 summary: sent 0, received 0, errors 0, resets 1"
+  grep -qE '^CM7 stream summary: transfers [0-9]+, ok [1-9][0-9]*, failed 0$' "$tmp/out" || fail "no stream completed"
+  ;;
+rpc_demo)
+  run_board "$tmp/out" "$tmp/err" run --shm "$shm" --scenario rpc
+  expect_rc $rc 0
+  grep -qE '^CM7 rpc checksum\(256 bytes\) = 0x[0-9a-f]{8} in [0-9]+ us$' "$tmp/out" || fail "no checksum call line"
+  grep -qE '^CM7 rpc stats = tx [0-9]+, rx [0-9]+, dropped 0 in [0-9]+ us$' "$tmp/out" || fail "no stats call line"
+  [ "$(grep -c '^CM7 rpc ' "$tmp/out")" -eq 7 ] || fail "not 6 calls and a summary"
+  expect_line "$tmp/out" "CM7 rpc summary: calls 6, ok 6, failed 0"
+  # The calls come after the hellos; the two summaries still end the transcript.
+  [ "$(grep -n 'CM7 rpc checksum' "$tmp/out" | head -1 | cut -d: -f1)" -gt \
+    "$(grep -n 'CM7 received message' "$tmp/out" | tail -1 | cut -d: -f1)" ] || fail "calls before the last hello"
+  [ "$(tail -n 2 "$tmp/out")" = "$(printf 'CM7 summary: sent 10, received 10, errors 0, resets 0\nCM4 summary: sent 10, received 10, errors 0, resets 0')" ] \
+    || fail "transcript does not end with the summaries"
+  ;;
+rpc_both_ways)
+  # Thousands of calls from each core to the other, four in flight: every
+  # response arrives and matches (a lost one times out, a wrong one fails).
+  run_board "$tmp/out" "$tmp/err" run --shm "$shm" --scenario rpc --rpc-calls 3000 --rpc-both-ways --rpc-in-flight 4 --quiet --stats
+  expect_rc $rc 0
+  expect_line "$tmp/out" "CM7 rpc summary: calls 3000, ok 3000, failed 0"
+  expect_line "$tmp/out" "CM4 rpc summary: calls 3000, ok 3000, failed 0"
+  check_summaries "$tmp/out" 10
+  check_no_leak "$tmp/out"
+  ;;
+version_mismatch)
+  # Only one core "reflashed": both refuse, both consoles name both versions.
+  "$board" cm7 --shm "$shm" --scenario rpc --protocol-version 2 >"$tmp/cm7.out" 2>"$tmp/cm7.err" & p7=$!; pids+=($p7)
+  "$board" cm4 --shm "$shm" --scenario rpc >"$tmp/cm4.out" 2>"$tmp/cm4.err"; rc4=$?
+  wait $p7; rc7=$?
+  expect_rc $rc7 1; expect_rc $rc4 1
+  expect_text "$tmp/cm7.out" "<err> cm7_main: protocol mismatch: local v2 (hash 0x7e32984f), peer v1 (hash 0x7e32984f)"
+  expect_text "$tmp/cm4.out" "<err> cm4_main: protocol mismatch: local v1 (hash 0x7e32984f), peer v2 (hash 0x7e32984f)"
+  expect_text "$tmp/cm7.err" "amp-board cm7: error: protocol mismatch: this core speaks v2 (hash 0x7e32984f), the CM4 v1"
+  expect_text "$tmp/cm4.err" "amp-board cm4: error: protocol mismatch: this core speaks v1 (hash 0x7e32984f), the CM7 v2"
+  ! grep -q "sending message\|rpc checksum" "$tmp/cm7.out" "$tmp/cm4.out" || fail "application traffic flowed"
+  ;;
+stream_demo)
+  run_board "$tmp/out" "$tmp/err" run --shm "$shm" --scenario stream --bytes 3000000 --stats
+  expect_rc $rc 0
+  # (plain lines, or log lines: "... <inf> cm7_main: CM7 stream ...")
+  grep -qE '(^|: )CM7 stream progress: [0-9]+ of 3000000 bytes, [0-9]+ kB/s$' "$tmp/out" || fail "no progress line"
+  c7=$(grep -E '(^|: )CM7 stream done: 3000000 bytes in [0-9]+ chunks, [0-9]+ stalls, [0-9]+ kB/s, crc 0x[0-9a-f]{8}$' "$tmp/out") || fail "no CM7 done line"
+  c4=$(grep -E '(^|: )CM4 stream done: 3000000 bytes in [0-9]+ chunks, 0 stalls, [0-9]+ kB/s, crc 0x[0-9a-f]{8}$' "$tmp/out") || fail "no CM4 done line"
+  [ "${c7##* }" = "${c4##* }" ] || fail "CRC differs: $c7 / $c4"
+  expect_line "$tmp/out" "CM7 stream summary: transfers 1, ok 1, failed 0"
+  expect_line "$tmp/out" "CM4 stream summary: transfers 1, ok 1, failed 0"
+  grep -qE '^CM4 streams: opened 1, ended 1, aborted 0, disorder 0,' "$tmp/out" || fail "stream totals"
+  check_summaries "$tmp/out" 10
+  check_no_leak "$tmp/out"
   ;;
 help)
   for sub in "" cm7 cm4 run; do

@@ -22,6 +22,7 @@
 
 #include "amp/channel.h"
 #include "amp/role.h"
+#include "amp/services.h"
 #include "amp/shm_link.h"
 #include "amp_host/futex_doorbell.h"
 #include "amp_host/shm_region.h"
@@ -97,6 +98,7 @@ int corrupt(const std::string& shm_name, Side me, const std::string& mode)
     SteadyClock clock;
     Channel channel(link, clock, nullptr);
     Role role(me == Side::primary ? CoreId::cm7 : CoreId::cm4, channel, RoleConfig{});
+    channel.set_protocol(services::protocol());  // what amp-board announces
     ShmLinkConfig cfg;
     cfg.name = kName;
     cfg.tag = static_cast<uint32_t>(::getpid());

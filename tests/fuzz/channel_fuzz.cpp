@@ -105,7 +105,7 @@ Wrapped read_wrapped(Reader& in, uint32_t default_seq)
     if ((sel & kSelCut) != 0) {
         const size_t cut = in.u8() % (w.frame.size() + 1);
         if (cut != 0) {
-            w.frame.resize(w.frame.size() - cut);
+            w.frame.erase(w.frame.end() - static_cast<std::ptrdiff_t>(cut), w.frame.end());
             w.expect = Expect{false, Status::ok, true};
         }
     }
@@ -563,6 +563,7 @@ void amp_fuzz_seeds(amp::fuzz::SeedSink& sink)
                                      .poll(10)
                                      .get());
     sink.add("user-and-unknown", Script(kRemote)
+                                     .poll(1)  // lets the handshake complete
                                      .wrapped(kUserType, "user payload", kFlagRequest)
                                      .wrapped(0x99, "nobody handles this")
                                      .wrapped(0, "type zero")

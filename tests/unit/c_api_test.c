@@ -123,7 +123,7 @@ static void test_exchange(void)
 
     summary_lines = 0;
     amp_log_summary(&cm4);
-    CHECK(strcmp(last_line, "CM4 summary: sent 10, received 10, errors 1") == 0);
+    CHECK(strcmp(last_line, "CM4 summary: sent 10, received 10, errors 1, resets 0") == 0);
 }
 
 /* Both sides announce different protocol versions: nothing but the

@@ -45,4 +45,8 @@ TEST(Status, EveryStatusHasANameAndAnErrno)
     }
     EXPECT_STREQ(to_string(Status::no_buffer), "no_buffer");
     EXPECT_STREQ(to_string(Status::crc_mismatch), "crc_mismatch");
+    EXPECT_STREQ(to_string(Status::version_mismatch), "version_mismatch");
+    EXPECT_STREQ(to_string(Status::not_found), "not_found");  // the last one
+    EXPECT_STREQ(to_string(Status::count_), "unknown_status");
+    EXPECT_STREQ(to_string(static_cast<Status>(200)), "unknown_status");
 }

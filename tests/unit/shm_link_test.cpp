@@ -101,6 +101,15 @@ struct Board {
         return v;
     }
     const shm::Layout& layout() const { return primary.layout(); }
+    // Plays a rogue remote that asks for a session without attaching, so
+    // that the primary reads the remote's ring.
+    void rogue_session()
+    {
+        const uint32_t epoch = offsetof(shm::RegionHeader, side) + sizeof(shm::SideBlock) +
+                               offsetof(shm::SideBlock, epoch);
+        put32(static_cast<uint32_t>(epoch), 1);
+        primary.poll();
+    }
 
     // Plays a rogue `sender`: publishes `bytes` (RPMsg header included) in
     // buffer `id` of its ring, with a well-formed descriptor.
@@ -312,13 +321,22 @@ TEST(ShmLink, BindsOnlyAfterTheAnnouncementIsAnswered)
     EXPECT_FALSE(b.primary.is_bound());
     EXPECT_EQ(b.primary.peer_state(), shm::SideState::absent);
 
-    ASSERT_EQ(b.remote.attach(b.region, b.cfg), Status::ok);  // announces
+    ASSERT_EQ(b.remote.attach(b.region, b.cfg), Status::ok);  // requests a session
     EXPECT_EQ(b.to_primary.rings, 1u);
-    b.remote.poll();
+    b.remote.poll();  // nothing until the primary answers
+    EXPECT_FALSE(b.remote.work_pending());
+    EXPECT_TRUE(b.primary.work_pending());
+    b.primary.poll();  // clears the rings, answers the request
+    EXPECT_EQ(b.to_remote.rings, 1u);
+    EXPECT_FALSE(b.primary.is_bound());
+    EXPECT_TRUE(b.remote.work_pending());
+    b.remote.poll();  // announces
     b.remote.poll();
     EXPECT_FALSE(b.remote.is_bound());
     EXPECT_EQ(b.rr.bound, 0);
     EXPECT_TRUE(b.primary.work_pending());
+    EXPECT_EQ(b.primary.counters().sessions, 1u);
+    EXPECT_EQ(b.remote.counters().sessions, 1u);
 
     b.primary.poll();  // sees the announcement, answers
     EXPECT_TRUE(b.primary.is_bound());
@@ -442,6 +460,49 @@ TEST(ShmLink, ListenerMayReplyFromItsCallback)
     EXPECT_EQ(b.rp.last_len, sizeof kMsg);
     EXPECT_EQ(b.primary.free_buffers(), b.primary.num_buffers());
     EXPECT_EQ(b.remote.free_buffers(), b.remote.num_buffers());
+}
+
+namespace {
+// Replies to every message and notes the used index the sender sees then.
+struct Replier final : EndpointListener {
+    Endpoint* link = nullptr;
+    const uint8_t* used_idx = nullptr;  // the sender's used index in the region
+    uint16_t seen[8] = {};
+    int received = 0;
+    void on_bound() override {}
+    void on_received(ByteSpan d) override
+    {
+        link->send(d);
+        uint16_t v = 0;
+        std::memcpy(&v, used_idx, 2);
+        if (received < 8) seen[received] = v;
+        ++received;
+    }
+};
+}  // namespace
+
+TEST(ShmLink, AReplyFromTheCallbackReturnsTheBuffersHandledBefore)
+{
+    // Returns are published once per batch, but before anything this side
+    // sends: the peer may answer a reply (a stream credit) with new messages
+    // and must have its buffers back by then.
+    Board b;
+    ASSERT_TRUE(b.bind());
+    Replier rep;
+    rep.link = &b.remote;
+    rep.used_idx = b.at(b.layout().used_idx(Side::primary));
+    b.remote.set_listener(&rep);
+    uint16_t before = 0;
+    std::memcpy(&before, rep.used_idx, 2);
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(b.primary.send(kMsg), Status::ok);
+    b.remote.poll();  // one batch of three
+    ASSERT_EQ(rep.received, 3);
+    EXPECT_EQ(rep.seen[0], before);  // the message being handled is not returned yet
+    EXPECT_EQ(rep.seen[1], static_cast<uint16_t>(before + 1));
+    EXPECT_EQ(rep.seen[2], static_cast<uint16_t>(before + 2));
+    uint16_t after = 0;
+    std::memcpy(&after, rep.used_idx, 2);
+    EXPECT_EQ(after, static_cast<uint16_t>(before + 3));
 }
 
 TEST(ShmLink, RingsOnSendAndOnReturnOnlyWhenTheSenderRanOut)
@@ -681,6 +742,7 @@ TEST(ShmLinkFault, MalformedNameServiceMessages)
     for (int k = 0; k < 3; ++k) {
         Board b;
         ASSERT_EQ(b.primary.create(b.region, b.cfg), Status::ok);
+        b.rogue_session();
         std::array<uint8_t, 128> m{};
         uint32_t len = 0;
         if (k == 0) len = make_ns(m.data(), "amp-test", 1024, 12);
@@ -699,6 +761,7 @@ TEST(ShmLinkFault, WellFormedRogueAnnouncementBinds)
     // The check above is not too strict: the same message, well formed, binds.
     Board b;
     ASSERT_EQ(b.primary.create(b.region, b.cfg), Status::ok);
+    b.rogue_session();
     std::array<uint8_t, 128> m{};
     const uint32_t len = make_ns(m.data(), "amp-test", 1024, rpmsg::kNsMessageSize);
     b.inject(Side::remote, 0, m.data(), len);
@@ -707,16 +770,21 @@ TEST(ShmLinkFault, WellFormedRogueAnnouncementBinds)
     EXPECT_TRUE(b.primary.is_bound());
 }
 
-TEST(ShmLinkFault, RegionReformattedUnderTheRemote)
+TEST(ShmLinkFault, ViolationWhileThePrimaryReformatsIsAReset)
 {
+    // The remote reads a ring the restarting primary is clearing: what looks
+    // like a violation is a reset when the header changed under it.
     Board b;
     ASSERT_TRUE(b.bind());
-    FakeDoorbell bell;
-    ShmLink restarted(Side::primary, bell, nullptr);
-    ASSERT_EQ(restarted.create(b.region, b.cfg), Status::ok);
-    EXPECT_EQ(restarted.generation(), b.primary.generation() + 1);
+    b.put32(offsetof(shm::RegionHeader, magic), 0);      // formatting...
+    b.put16(b.layout().avail_idx(Side::primary), 1000);  // ...half-cleared ring
     b.remote.poll();
-    expect_fault(b, b.remote, b.rr, b.log_r, ShmFault::region_reset);
+    EXPECT_FALSE(b.remote.faulted());
+    EXPECT_EQ(b.remote.counters().faults, 0u);
+    EXPECT_FALSE(b.remote.is_bound());
+    EXPECT_EQ(b.rr.unbound, 1);
+    EXPECT_TRUE(b.remote.attached());
+    EXPECT_TRUE(b.guards_intact());
 }
 
 TEST(ShmLinkFault, PeerSeesTheFaultedState)
@@ -728,4 +796,271 @@ TEST(ShmLinkFault, PeerSeesTheFaultedState)
     ASSERT_TRUE(b.remote.faulted());
     EXPECT_EQ(b.primary.peer_state(), shm::SideState::faulted);
     EXPECT_FALSE(b.primary.faulted());
+}
+
+// ---- recovery after a peer reset (see "Sessions and resets" in shm_layout.h) ----
+
+namespace {
+
+// Runs `a` and `b` until both are bound (or `rounds` run out).
+bool pump_until_bound(ShmLink& a, ShmLink& b, int rounds = 8)
+{
+    for (int i = 0; i < rounds && !(a.is_bound() && b.is_bound()); ++i) {
+        a.poll();
+        b.poll();
+    }
+    return a.is_bound() && b.is_bound();
+}
+
+const uint8_t kOld[] = {'o', 'l', 'd'};
+const uint8_t kNew[] = {'n', 'e', 'w', '!'};
+
+}  // namespace
+
+TEST(ShmLinkRecovery, NewRemoteTakesOverTheSideOfADeadOne)
+{
+    Board b;
+    b.cfg.tag = 100;  // the "process id" of the first remote
+    ASSERT_TRUE(b.bind());
+    FakeDoorbell bell;
+    ShmLink next(Side::remote, bell, nullptr);
+    ShmLinkConfig cfg = b.cfg;
+    cfg.tag = 200;
+    EXPECT_EQ(next.attach(b.region, cfg), Status::busy);  // held, and not told it is gone
+    cfg.replaces = 99;
+    EXPECT_EQ(next.attach(b.region, cfg), Status::busy);  // held by someone else than 99
+    cfg.replaces = 100;
+    EXPECT_EQ(next.attach(b.region, cfg), Status::ok);
+    EXPECT_EQ(b.primary.peer_tag(), 200u);
+    ShmLink third(Side::remote, bell, nullptr);
+    cfg.tag = 300;
+    EXPECT_EQ(third.attach(b.region, cfg), Status::busy);  // 100 does not hold it any more
+    cfg.replaces = ShmLinkConfig::kReplaceAny;             // firmware after its own reboot
+    cfg.tag = 0;
+    EXPECT_EQ(third.attach(b.region, cfg), Status::ok);
+}
+
+TEST(ShmLinkRecovery, RemoteRestartRebindsAndDropsWhatTheOldOneSent)
+{
+    Board b;
+    b.cfg.tag = 100;
+    ASSERT_TRUE(b.bind());
+    ASSERT_EQ(b.remote.send(kMsg), Status::ok);
+    b.primary.poll();
+    ASSERT_EQ(b.rp.received, 1);
+    // The remote sends two more and dies before the primary reads them; a
+    // message of the primary is in flight to it.
+    ASSERT_EQ(b.remote.send(kOld), Status::ok);
+    ASSERT_EQ(b.remote.send(kOld), Status::ok);
+    ASSERT_EQ(b.primary.send(kOld), Status::ok);
+
+    FakeDoorbell bell;
+    Recorder rec;
+    ShmLink next(Side::remote, bell, nullptr);
+    next.set_listener(&rec);
+    ShmLinkConfig cfg = b.cfg;
+    cfg.tag = 200;
+    cfg.replaces = 100;
+    ASSERT_EQ(next.attach(b.region, cfg), Status::ok);
+    EXPECT_TRUE(b.primary.work_pending());
+    b.primary.poll();  // the request ends the old session
+    EXPECT_FALSE(b.primary.is_bound());
+    EXPECT_EQ(b.rp.unbound, 1);
+    EXPECT_EQ(b.rp.received, 1);  // the old remote's last two are never delivered
+    const ShmLinkCounters c = b.primary.counters();
+    EXPECT_EQ(c.resets, 1u);
+    EXPECT_EQ(c.stale_dropped, 3u);  // its two, and ours it never gave back
+    EXPECT_EQ(c.sessions, 2u);
+    EXPECT_TRUE(b.log_p.contains("session ended (the remote attached again), 3 stale"));
+    EXPECT_EQ(b.primary.free_buffers(), b.primary.num_buffers());
+
+    ASSERT_TRUE(pump_until_bound(b.primary, next));
+    EXPECT_EQ(b.rp.bound, 2);
+    EXPECT_EQ(rec.bound, 1);
+    EXPECT_EQ(rec.received, 0);  // nothing from before the reset
+    EXPECT_EQ(b.rp.received, 1);
+    ASSERT_EQ(next.send(kNew), Status::ok);
+    ASSERT_EQ(b.primary.send(kNew), Status::ok);
+    pump_until_bound(b.primary, next);
+    next.poll();
+    b.primary.poll();
+    EXPECT_EQ(b.rp.received, 2);
+    EXPECT_EQ(b.rp.last_len, sizeof kNew);
+    EXPECT_EQ(rec.received, 1);
+    EXPECT_EQ(rec.last_len, sizeof kNew);
+    EXPECT_FALSE(b.primary.faulted());
+    EXPECT_FALSE(next.faulted());
+    EXPECT_TRUE(b.guards_intact());
+}
+
+TEST(ShmLinkRecovery, PrimaryRestartReformatsAndTheRemoteAttachesAgain)
+{
+    Board b;
+    b.cfg.tag = 7;
+    ASSERT_TRUE(b.bind());
+    ASSERT_EQ(b.primary.send(kOld), Status::ok);  // never delivered: the primary dies
+    ASSERT_EQ(b.remote.send(kOld), Status::ok);   // never given back
+
+    FakeDoorbell bell;
+    Recorder rec;
+    ShmLink restarted(Side::primary, bell, nullptr);
+    restarted.set_listener(&rec);
+    ASSERT_EQ(restarted.create(b.region, b.cfg), Status::ok);
+    EXPECT_EQ(restarted.generation(), b.primary.generation() + 1);
+
+    EXPECT_TRUE(b.remote.work_pending());
+    b.remote.poll();  // sees the new generation: ends the session, attaches again
+    EXPECT_FALSE(b.remote.faulted());
+    EXPECT_FALSE(b.remote.is_bound());
+    EXPECT_EQ(b.rr.unbound, 1);
+    EXPECT_EQ(b.remote.generation(), restarted.generation());
+    EXPECT_EQ(b.remote.counters().resets, 1u);
+    EXPECT_EQ(b.remote.counters().stale_dropped, 1u);  // ours, not given back
+    EXPECT_TRUE(b.log_r.contains("re-formatted the region"));
+
+    ASSERT_TRUE(pump_until_bound(restarted, b.remote));
+    EXPECT_EQ(b.rr.bound, 2);
+    EXPECT_EQ(b.rr.received, 0);  // the old primary's message is gone
+    EXPECT_EQ(rec.received, 0);
+    ASSERT_EQ(restarted.send(kNew), Status::ok);
+    b.remote.poll();
+    EXPECT_EQ(b.rr.received, 1);
+    EXPECT_EQ(b.rr.last_len, sizeof kNew);
+    EXPECT_EQ(b.remote.free_buffers(), b.remote.num_buffers());
+    EXPECT_TRUE(b.guards_intact());
+}
+
+TEST(ShmLinkRecovery, RemoteWaitsWhileThePrimaryIsFormatting)
+{
+    Board b;
+    ASSERT_TRUE(b.bind());
+    b.put32(offsetof(shm::RegionHeader, magic), 0);  // a primary formatting the region
+    b.remote.poll();
+    EXPECT_FALSE(b.remote.is_bound());
+    EXPECT_FALSE(b.remote.work_pending());  // nothing to do until a header is there
+    b.remote.poll();
+    EXPECT_EQ(b.remote.send(kMsg), Status::not_bound);
+    FakeDoorbell bell;
+    ShmLink restarted(Side::primary, bell, nullptr);
+    ASSERT_EQ(restarted.create(b.region, b.cfg), Status::ok);  // magic 0: generation 1 again
+    EXPECT_TRUE(b.remote.work_pending());
+    EXPECT_TRUE(pump_until_bound(restarted, b.remote));
+}
+
+TEST(ShmLinkRecovery, PrimaryDropsALostRemoteThatIsStillAlive)
+{
+    // The supervisor declared the remote lost (heartbeat) although it runs.
+    Board b;
+    ASSERT_TRUE(b.bind());
+    ASSERT_EQ(b.remote.send(kOld), Status::ok);
+    b.primary.peer_lost();
+    EXPECT_FALSE(b.primary.is_bound());
+    EXPECT_EQ(b.rp.unbound, 1);
+    EXPECT_EQ(b.primary.send(kMsg), Status::not_bound);
+    EXPECT_EQ(b.primary.counters().stale_dropped, 1u);
+    b.primary.peer_lost();  // once is enough
+    EXPECT_EQ(b.rp.unbound, 1);
+    EXPECT_EQ(b.primary.counters().resets, 1u);
+    b.primary.poll();  // the rings are left alone until the remote asks
+    EXPECT_EQ(b.rp.received, 0);
+
+    EXPECT_TRUE(b.remote.work_pending());
+    b.remote.poll();  // sees the primary's new epoch: unbinds and requests
+    EXPECT_EQ(b.rr.unbound, 1);
+    ASSERT_TRUE(pump_until_bound(b.primary, b.remote));
+    EXPECT_EQ(b.rp.bound, 2);
+    EXPECT_EQ(b.rr.bound, 2);
+    EXPECT_EQ(b.rp.received, 0);
+    ASSERT_EQ(b.remote.send(kNew), Status::ok);
+    b.primary.poll();
+    EXPECT_EQ(b.rp.received, 1);
+    EXPECT_EQ(b.rp.last_len, sizeof kNew);
+}
+
+TEST(ShmLinkRecovery, RemoteDeclaresThePrimaryLost)
+{
+    Board b;
+    ASSERT_TRUE(b.bind());
+    ASSERT_EQ(b.primary.send(kOld), Status::ok);
+    b.remote.peer_lost();  // requests a new session at once
+    EXPECT_FALSE(b.remote.is_bound());
+    EXPECT_EQ(b.rr.unbound, 1);
+    EXPECT_EQ(b.remote.counters().stale_dropped, 1u);
+    ASSERT_TRUE(pump_until_bound(b.primary, b.remote));  // a live primary answers
+    EXPECT_EQ(b.rp.unbound, 1);
+    EXPECT_EQ(b.rr.received, 0);
+    EXPECT_EQ(b.primary.counters().resets, 1u);
+    ASSERT_EQ(b.primary.send(kNew), Status::ok);
+    b.remote.poll();
+    EXPECT_EQ(b.rr.received, 1);
+}
+
+TEST(ShmLinkRecovery, ManyResetsInARow)
+{
+    Board b(kMaxRegion, shm::kDefaultBufferSize);
+    b.cfg.tag = 1;
+    ASSERT_TRUE(b.bind());
+    uint32_t tag = 1;
+    for (int round = 0; round < 40; ++round) {
+        // Fill part of both rings, then reset one side or the other.
+        for (int k = 0; k < round % 5; ++k) {
+            ASSERT_EQ(b.primary.send(kOld), Status::ok);
+            ASSERT_EQ(b.remote.send(kOld), Status::ok);
+        }
+        if (round % 3 == 0) {
+            b.primary.peer_lost();
+        } else if (round % 3 == 1) {
+            b.remote.peer_lost();
+        } else {
+            FakeDoorbell bell;
+            ShmLink next(Side::remote, bell, nullptr);
+            ShmLinkConfig cfg = b.cfg;
+            cfg.replaces = tag;
+            cfg.tag = ++tag;
+            ASSERT_EQ(next.attach(b.region, cfg), Status::ok);
+            b.primary.poll();
+            // Back to the long-lived remote link: it takes the side over again.
+            cfg.replaces = tag;
+            cfg.tag = ++tag;
+            b.remote.poll();  // sees the new holder: stops, detached
+            ASSERT_FALSE(b.remote.attached());
+            ASSERT_EQ(b.remote.attach(b.region, cfg), Status::ok);
+        }
+        ASSERT_TRUE(pump_until_bound(b.primary, b.remote)) << round;
+        ASSERT_EQ(b.primary.send(kNew), Status::ok);
+        ASSERT_EQ(b.remote.send(kNew), Status::ok);
+        const int rp = b.rp.received;
+        const int rr = b.rr.received;
+        b.pump(2);
+        ASSERT_EQ(b.rp.received, rp + 1) << round;  // only the new one
+        ASSERT_EQ(b.rr.received, rr + 1) << round;
+        ASSERT_EQ(b.rp.last_len, sizeof kNew);
+        ASSERT_EQ(b.rr.last_len, sizeof kNew);
+    }
+    EXPECT_FALSE(b.primary.faulted());
+    EXPECT_FALSE(b.remote.faulted());
+    EXPECT_EQ(b.primary.counters().faults + b.remote.counters().faults, 0u);
+    EXPECT_EQ(b.rp.received, 40);
+    EXPECT_EQ(b.rr.received, 40);
+    EXPECT_TRUE(b.guards_intact());
+}
+
+TEST(ShmLinkRecovery, ChannelsHandshakeAgainAfterAReset)
+{
+    Board b(kMaxRegion, shm::kDefaultBufferSize);
+    ManualClock clock;
+    Channel ch7(b.primary, clock, &b.log_p);
+    Channel ch4(b.remote, clock, &b.log_r);
+    ASSERT_TRUE(b.bind());
+    b.pump();
+    ASSERT_TRUE(ch7.is_ready());
+    ASSERT_TRUE(ch4.is_ready());
+    EXPECT_EQ(ch7.session(), 1u);
+    b.remote.peer_lost();
+    EXPECT_FALSE(ch4.is_ready());
+    b.pump(8);
+    EXPECT_TRUE(ch7.is_ready());
+    EXPECT_TRUE(ch4.is_ready());
+    EXPECT_EQ(ch7.session(), 2u);
+    EXPECT_EQ(ch4.session(), 2u);
 }

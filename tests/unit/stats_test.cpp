@@ -45,6 +45,59 @@ TEST(Stats, DropReasonForStatus)
     EXPECT_EQ(drop_reason_for(Status::crc_mismatch), DropReason::crc_mismatch);
     EXPECT_EQ(drop_reason_for(Status::wrong_size), DropReason::wrong_size);
     EXPECT_EQ(drop_reason_for(Status::timeout), DropReason::other);
+    EXPECT_EQ(drop_reason_for(Status::truncated), DropReason::truncated);
+    EXPECT_EQ(drop_reason_for(Status::link_reset), DropReason::stale);
+    EXPECT_EQ(drop_reason_for(Status::count_), DropReason::other);
+}
+
+TEST(Stats, DropReasonNames)
+{
+    // Each reason of a malformed frame is named as its status.
+    for (size_t i = 0; i < kDropReasonCount; ++i) {
+        const auto r = static_cast<DropReason>(i);
+        if (r == DropReason::other || r == DropReason::stale) continue;
+        bool found = false;
+        for (unsigned s = 0; s < kStatusCount; ++s) {
+            if (drop_reason_for(static_cast<Status>(s)) == r) {
+                EXPECT_STREQ(to_string(r), to_string(static_cast<Status>(s))) << i;
+                found = true;
+            }
+        }
+        EXPECT_TRUE(found) << i;
+    }
+    EXPECT_STREQ(to_string(DropReason::bad_flags), "bad_flags");
+    EXPECT_STREQ(to_string(DropReason::other), "other");
+    EXPECT_STREQ(to_string(DropReason::stale), "stale");
+    EXPECT_STREQ(to_string(DropReason::count_), "unknown_reason");
+}
+
+TEST(Stats, EveryCounterLandsInItsSnapshotField)
+{
+    Stats s;
+    s.record_sent(7);
+    s.record_received(9);
+    s.record_received(1);
+    s.record_send_failure();
+    s.record_reset();
+    s.record_drop(DropReason::stale);
+    s.record_drop(static_cast<DropReason>(200));  // out of range: other
+    s.record_latency_us(0);
+    s.record_latency_us(UINT32_MAX);
+    const StatsSnapshot snap = s.snapshot();
+    EXPECT_EQ(snap.tx_messages, 1u);
+    EXPECT_EQ(snap.tx_bytes, 7u);
+    EXPECT_EQ(snap.rx_messages, 2u);
+    EXPECT_EQ(snap.rx_bytes, 10u);
+    EXPECT_EQ(snap.send_failures, 1u);
+    EXPECT_EQ(snap.resets, 1u);
+    EXPECT_EQ(snap.dropped[static_cast<size_t>(DropReason::stale)], 1u);
+    EXPECT_EQ(snap.dropped[static_cast<size_t>(DropReason::other)], 1u);
+    EXPECT_EQ(snap.total_dropped(), 2u);
+    EXPECT_EQ(snap.latency[0], 1u);
+    EXPECT_EQ(snap.latency[kLatencyBuckets - 1], 1u);
+    EXPECT_EQ(snap.latency_samples(), 2u);
+    EXPECT_EQ(s.tx_messages(), 1u);
+    EXPECT_EQ(s.rx_messages(), 2u);
 }
 
 TEST(Stats, LatencyBucketsArePowersOfTwo)

@@ -18,6 +18,7 @@ public:
 
     void write(LogLevel level, const char* line) override;
     void info(const std::string& text) { write(LogLevel::info, text.c_str()); }
+    void warn(const std::string& text) { write(LogLevel::warning, text.c_str()); }
     void error(const std::string& text) { write(LogLevel::error, text.c_str()); }
 
 private:

@@ -2,19 +2,21 @@
 // region (works between unrelated processes), in place of the MU mailbox.
 //
 // Each side has a SideBlock in the region header with two words:
-//   bell_seq      incremented by the peer on every ring
+//   bell_seq      incremented by the peer when it rings while this side sleeps
 //   bell_waiting  nonzero while this side sleeps on bell_seq
-// Event suppression: ring() always bumps bell_seq (cheap, no system call) and
-// only calls FUTEX_WAKE when the peer announced that it sleeps.
+// Event suppression: ring() only reads bell_waiting (after a full fence); it
+// bumps bell_seq and calls FUTEX_WAKE only when the peer announced that it
+// sleeps, so a ring of a peer that polls writes nothing to shared memory.
 //
 // Waiting modes:
 //   spin      never sleep; poll until there is work or the timeout passes
 //   block     sleep on the futex at once
 //   adaptive  spin a short while, then sleep (the default). The spin budget
 //             tunes itself like an adaptive mutex: about twice the recent
-//             waits that ended while spinning, halved after each spin that
-//             did not, between 2 us and the maximum (50 us). On a busy
-//             machine it falls back to sleeping, on an idle one it rarely sleeps.
+//             waits shorter than the maximum (50 us), whether they ended
+//             while spinning or after a sleep, halved after each wait that
+//             lasted longer (an idle peer), between 2 us and the maximum.
+//             With an active peer it spins, with an idle one it sleeps.
 #pragma once
 
 #include <atomic>
@@ -73,6 +75,8 @@ public:
 
 private:
     static constexpr uint32_t kMinSpinUs = 2;
+
+    void learn(uint64_t waited_us, bool found_work);  // adaptive: tunes budget_us_
 
     DoorbellMode mode_;
     uint32_t max_spin_us_;

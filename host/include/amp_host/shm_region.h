@@ -35,6 +35,9 @@ public:
     const std::string& name() const { return name_; }
     /// Remove the name when this mapping is destroyed (the creator's job).
     void remove_on_close(bool on) { remove_on_close_ = on; }
+    /// True while the name still refers to the object this maps (false once
+    /// it was removed, or removed and created again by someone else).
+    bool is_current() const;
 
 private:
     void reset();
@@ -43,6 +46,8 @@ private:
     uint8_t* base_ = nullptr;
     size_t size_ = 0;
     bool remove_on_close_ = false;
+    uint64_t dev_ = 0;  // identity of the mapped object
+    uint64_t ino_ = 0;
 };
 
 /// The POSIX name ("/amp-board") for a board name ("amp-board").

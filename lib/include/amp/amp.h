@@ -39,6 +39,7 @@ extern "C" {
 #define AMP_MSG_GOODBYE 0x02u    /**< the primary ends the exchange */
 #define AMP_MSG_HANDSHAKE 0x03u  /**< protocol version announcement */
 #define AMP_MSG_HEARTBEAT 0x04u  /**< link supervision */
+#define AMP_MSG_STREAM 0x05u     /**< streams with credits (amp/stream.h): op, id, value, ... */
 #define AMP_MSG_USER_FIRST 0x80u /**< first type free for applications */
 
 /* Frame flags. Bits not listed are reserved and must be zero. */
@@ -235,7 +236,7 @@ int amp_done(const amp_instance_t* inst);
 
 void amp_get_counters(const amp_instance_t* inst, amp_counters_t* out);
 
-/** Logs "CMx summary: sent N, received N, errors N". */
+/** Logs "CMx summary: sent N, received N, errors N, resets N". */
 void amp_log_summary(amp_instance_t* inst);
 
 #ifdef __cplusplus

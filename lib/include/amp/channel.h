@@ -6,9 +6,17 @@
 // announces its ProtocolInfo and waits for the peer's. Until both agree
 // (state() == ready) application messages are refused on send (not_bound;
 // version_mismatch after a mismatch) and dropped and counted on receipt.
-// Control types (handshake, heartbeat) always pass. A mismatch is logged as
-// "protocol mismatch: local v1 (hash 0x...), peer v2 (hash 0x...)". Every
-// re-bind runs the handshake again.
+// Control types (handshake, heartbeat) always pass; a heartbeat needs no
+// handler. A mismatch is logged as "protocol mismatch: local v1 (hash 0x...),
+// peer v2 (hash 0x...)". Every re-bind runs the handshake again.
+//
+// Sessions: each agreed handshake starts a session (session() grows) and
+// sequence numbers restart at 0. Links deliver in order, and the peer sends
+// its handshake before any application frame, so the handshake separates its
+// old frames from its new ones: an application frame that arrives while the
+// channel is not ready was sent before a reset (to an older session, or to a
+// previous incarnation of this core) and is dropped as stale
+// (Status::link_reset, DropReason::stale).
 #pragma once
 
 #include <atomic>
@@ -94,6 +102,10 @@ public:
     /// Sends the handshake again if the link refused it (no buffer). Cheap;
     /// Role::poll() and RpcClient::poll() call it, and so does every receipt.
     void poll();
+    /// Ends the session although the link stays bound (the peer was declared
+    /// lost, amp/supervisor.h): back to handshaking, and our handshake goes
+    /// out as after a bind. Until the peer answers, its frames are stale.
+    void restart();
 
     Dispatcher& dispatcher() { return dispatcher_; }
     Stats& stats() { return stats_; }
@@ -114,6 +126,8 @@ public:
     void on_unbound() override;
 
 private:
+    Status transmit(uint8_t* frame, uint8_t type, ByteSpan payload, uint8_t flags,
+                    uint32_t correlation);
     Status deliver(const Frame& frame);
     Status on_handshake(const Frame& frame);
     void on_foreign_version(ByteSpan data);
@@ -139,6 +153,7 @@ private:
     std::atomic<bool> bound_{false};
     std::atomic<bool> peer_seen_{false};          // a handshake arrived in this binding
     std::atomic<bool> handshake_pending_{false};  // ours still has to go out
+    std::atomic<bool> answer_peer_{false};        // restart(): answer the peer's first handshake
     std::atomic<uint8_t> peer_wire_version_{0};  // != 0: the peer's frames are another wire version
 };
 

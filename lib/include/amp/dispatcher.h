@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "amp/config.h"
@@ -52,14 +53,18 @@ public:
     Status dispatch(const Frame& frame, Channel* channel = nullptr) const;
     bool has(uint8_t type) const;
 
+    /// RAM of the handler table (AMP_CONFIG_MAX_HANDLERS entries).
+    static constexpr size_t table_bytes() { return sizeof(types_) + sizeof(entries_); }
+
 private:
     struct Entry {
         Invoker invoker = nullptr;
         AnyFn fn = nullptr;
         void* context = nullptr;
-        uint8_t type = 0;  // 0: free slot
     };
-    const Entry* find(uint8_t type) const;
+    /// Index of the first entry of `type` (0: a free one), kMaxHandlers if none.
+    size_t find(uint8_t type) const;
+    size_t entry_of(uint8_t type) const;
 
     static Status invoke_raw(AnyFn fn, void* context, const Frame& frame, Channel* channel);
 
@@ -72,6 +77,8 @@ private:
         return Status::ok;
     }
 
+    // The types apart from the entries: no padding per entry.
+    std::array<uint8_t, config::kMaxHandlers> types_{};  // 0: free entry
     std::array<Entry, config::kMaxHandlers> entries_{};
 };
 

@@ -28,6 +28,8 @@ class Line {
 public:
     static constexpr size_t kCapacity = 120;
 
+    Line() { buf_[0] = '\0'; }
+
     Line& operator<<(const char* s);
     Line& operator<<(char c);
     /// Any integer type up to 32 bits wide (no ambiguity between `unsigned`,
@@ -55,7 +57,7 @@ private:
     Line& put_unsigned(uint32_t v);
     Line& put_signed(int32_t v);
 
-    char buf_[kCapacity + 1] = {};
+    char buf_[kCapacity + 1];  // NOLINT: terminated at len_, not cleared (cheaper)
     size_t len_ = 0;
     bool cut_ = false;
 };

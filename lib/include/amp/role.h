@@ -29,6 +29,7 @@ struct RoleCounters {
     uint32_t sent = 0;
     uint32_t received = 0;
     uint32_t errors = 0;
+    uint32_t resets = 0;  ///< link resets (the channel's Stats, counted by amp::Supervisor)
 };
 
 class Role {
@@ -57,10 +58,11 @@ public:
     uint32_t next_due_us() const { return next_due_us_; }
 
     CoreId core() const { return core_; }
-    /// Role counters; `errors` also includes frames the channel dropped and
-    /// sends the link refused (a refused hello is retried, but still counted).
+    /// Role counters; `errors` also includes frames the channel dropped
+    /// (stale ones after a reset too) and sends the link refused (a refused
+    /// hello is retried, but still counted).
     RoleCounters counters() const;
-    /// Logs "CMx summary: sent N, received N, errors N".
+    /// Logs "CMx summary: sent N, received N, errors N, resets N".
     void log_summary() const;
 
 private:

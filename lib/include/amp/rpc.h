@@ -32,6 +32,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "amp/channel.h"
@@ -112,6 +113,9 @@ public:
     RpcCounters counters() const;
     Channel& channel() { return channel_; }
 
+    /// RAM of the pending table (AMP_CONFIG_MAX_PENDING entries).
+    static constexpr size_t table_bytes() { return sizeof(slots_); }
+
 private:
     using AnyFn = Dispatcher::AnyFn;
     using Deliver = void (*)(AnyFn fn, void* context, Status status, ByteSpan body);
@@ -121,7 +125,7 @@ private:
     struct Slot {
         std::atomic<uint32_t> id{0};  // 0: free, kBusy: claimed, else pending
         std::atomic<uint32_t> deadline_us{0};
-        Deliver deliver = nullptr;
+        Deliver deliver = nullptr;  // null: a raw Completion
         AnyFn fn = nullptr;
         void* context = nullptr;
         uint8_t type = 0;
@@ -149,10 +153,11 @@ private:
     Status handle_response(const Frame& frame);
     bool claim(Slot& slot, uint32_t id);
     bool expire(Slot& slot, uint32_t id, Status reason);
+    enum class Pick : uint8_t { due, id, all };
+    uint32_t sweep(Pick pick, uint32_t value, Status reason);
     void finish(Slot& slot, Status status, ByteSpan body);
     void count(Counter c) { counters_[c].fetch_add(1, std::memory_order_relaxed); }
 
-    static void deliver_raw(AnyFn fn, void* context, Status status, ByteSpan body);
     template <WireLayout Resp>
     static void deliver_typed(AnyFn fn, void* context, Status status, ByteSpan body)
     {

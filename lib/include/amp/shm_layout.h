@@ -27,6 +27,20 @@
 // and clears it when it runs out; the receiver rings after giving buffers
 // back only when the flag is clear. New messages always ring.
 //
+// Sessions and resets. The rings belong to one session at a time. Only the
+// primary initialises them, and only when the remote asked and is not
+// touching them: the remote writes a new `epoch` in its SideBlock (a reset
+// request: at every attach, and after it lost the primary), then waits; the
+// primary zeroes both rings and its own view of them, and answers by copying
+// that epoch into its own `ack` word (store-release). The remote then starts
+// from empty rings and announces its endpoint again. Nothing from the old
+// session survives: its ring entries are gone, so no message sent before a
+// reset is delivered after it. The primary bumps its own `epoch` when it
+// drops the remote (declared lost); a remote that is still alive sees the
+// change and requests a new session. A primary that restarts re-formats the
+// region, which bumps the header's `generation`; the remote sees the change
+// and attaches again.
+//
 // The indices `avail.idx` and `used.idx` are free-running 16-bit counters;
 // the slot is `idx % num`, so `num` is a power of two. Chained and indirect
 // descriptors and the event-index feature (used_event, avail_event) are not
@@ -45,7 +59,7 @@
 namespace amp::shm {
 
 inline constexpr uint32_t kMagic = 0x53504D41u;  // "AMPS" in memory
-inline constexpr uint16_t kLayoutVersion = 1;
+inline constexpr uint16_t kLayoutVersion = 2;    // 2: epoch/ack reset words
 /// Zephyr's static-vrings default: 512-byte buffers including the RPMsg header.
 inline constexpr uint32_t kDefaultBufferSize = 512;
 inline constexpr uint32_t kMinBufferSize = 32;
@@ -79,16 +93,22 @@ inline constexpr Side other(Side s)
 /// What a side tells the other about itself in its SideBlock::state word.
 enum class SideState : uint32_t { absent = 0, ready = 1, bound = 2, faulted = 3, closed = 4 };
 
-/// Per-side words, one cache line each. `state` and `tag` are written by
-/// their side only. `bell_seq` and `bell_waiting` belong to the platform's
-/// doorbell when it needs memory in the region (the host futex); a hardware
-/// doorbell leaves them alone.
+/// Per-side words, one cache line each. `state`, `tag`, `epoch` and `ack`
+/// are written by their side only. `bell_seq` and `bell_waiting` belong to
+/// the platform's doorbell when it needs memory in the region (the host
+/// futex); a hardware doorbell leaves them alone.
 struct SideBlock {
     uint32_t state;         ///< SideState
     uint32_t tag;           ///< set by the platform (the host stores its process id)
-    uint32_t bell_seq;      ///< incremented by the peer on every ring
+    uint32_t bell_seq;      ///< incremented by the peer when it rings this side asleep
     uint32_t bell_waiting;  ///< nonzero while this side sleeps on bell_seq
-    uint32_t reserved[12];
+    /// Remote: its reset requests (bumped at every attach and after it lost
+    /// the primary). Primary: bumped whenever it drops the remote.
+    uint32_t epoch;
+    /// Primary: the remote epoch it answered by re-initialising the rings.
+    /// Remote: unused (0).
+    uint32_t ack;
+    uint32_t reserved[10];
 };
 
 struct RegionHeader {
@@ -122,6 +142,7 @@ struct VringUsedElem {
 static_assert(sizeof(SideBlock) == 64);
 static_assert(sizeof(RegionHeader) == 192);
 static_assert(offsetof(RegionHeader, side) == 64);
+static_assert(offsetof(SideBlock, epoch) == 16 && offsetof(SideBlock, ack) == 20);
 static_assert(sizeof(VringDesc) == 16);
 static_assert(sizeof(VringUsedElem) == 8);
 

@@ -9,6 +9,10 @@
 // endpoint has the same name, answers with an empty message and is bound;
 // the remote is bound when that answer arrives.
 //
+// Before announcing, the remote asks the primary for a fresh session (see
+// "Sessions and resets" in amp/shm_layout.h): the primary re-initialises both
+// rings and answers; only then does the remote touch them.
+//
 // How a platform drives it (no threads, no OS calls in here):
 //   primary:  link.create(region, cfg)              formats the region
 //   remote:   link.attach(region, cfg)              until it stops returning not_found
@@ -21,11 +25,30 @@
 // All calls on one link come from one context at a time (one thread, or
 // the interrupt's work item); the platform serialises them if needed.
 //
+// Recovery from a peer that resets (a core reset, `kill -9` on the host):
+//  - remote restarts: the new remote attaches (with `replaces` when the old
+//    one still holds the side) and requests a session; the primary's poll()
+//    sees the request, ends the old session (on_unbound() if it was bound,
+//    the old ring entries counted in stale_dropped), re-initialises the rings
+//    and binds again (on_bound()).
+//  - primary restarts: it re-formats the region (new generation); the
+//    remote's poll() sees it, ends its session the same way and attaches
+//    again by itself, then binds again.
+//  - a peer that is gone without a restart (its process died, its heartbeat
+//    stopped): the platform or the supervisor calls peer_lost(); the link
+//    unbinds and waits for the peer to come back as above.
+//  - a remote believed gone that still runs, and whose side another remote
+//    took over, stops touching the rings: attached() turns false.
+// The link reports each end of a session (counters().resets) and each new
+// binding; the layers above restart their own state (sequence numbers,
+// handshake, pending requests) on those events.
+//
 // Everything read from the region is untrusted: each index, length, address
 // and name is checked before use. A violation is counted, logged through the
 // LogSink and faults the link for good: send() returns Status::faulted,
-// poll() does nothing more, the listener's on_unbound() fires. The link never
-// reads or writes outside the region.
+// poll() does nothing more, the listener's on_unbound() fires. (On the
+// remote, a violation seen while the primary is re-formatting the region is
+// a reset, not a fault.) The link never reads or writes outside the region.
 #pragma once
 
 #include <atomic>
@@ -43,7 +66,6 @@ namespace amp {
 /// Why a link faulted.
 enum class ShmFault : uint8_t {
     none,
-    region_reset,    ///< header magic or generation changed under the remote
     avail_idx,       ///< available index ran ahead by more than the ring size
     avail_entry,     ///< available ring names a descriptor out of range
     desc_flags,      ///< descriptor with chain/indirect/write flags
@@ -70,6 +92,13 @@ struct ShmLinkConfig {
     /// (the host stores its process id, so the peer can tell a live side
     /// from one that crashed).
     uint32_t tag = 0;
+    /// Remote only: attach() also takes over a remote side that is still
+    /// held, when the holder's tag equals `replaces` (the host passes the
+    /// process id of a remote it checked is dead), or whatever the tag with
+    /// kReplaceAny (firmware: a core that has just booted was the holder).
+    /// 0: only a free side, or one this link's own `tag` (nonzero) holds.
+    uint32_t replaces = 0;
+    static constexpr uint32_t kReplaceAny = 0xFFFFFFFFu;
 };
 
 /// The link's own counters (every failure path has one).
@@ -84,6 +113,11 @@ struct ShmLinkCounters {
     uint32_t ns_ignored = 0;  ///< announcements of other names, repeats, on the remote
     uint32_t doorbells = 0;   ///< Doorbell::ring() calls
     uint32_t faults = 0;      ///< validation violations (the first one faults the link)
+    uint32_t resets = 0;      ///< bound sessions ended by a peer reset, re-format or loss
+    /// Messages of an ended session that were discarded: the peer's not yet
+    /// received, and ours the peer never gave back.
+    uint32_t stale_dropped = 0;
+    uint32_t sessions = 0;  ///< sessions started (rings initialised for a remote)
 };
 
 class ShmLink final : public Endpoint {
@@ -105,11 +139,24 @@ public:
     Status create(MutableByteSpan region, const ShmLinkConfig& config);
 
     /// Remote: checks the header the primary wrote, claims the remote side
-    /// and announces the endpoint. Errors: not_found (no valid header yet:
-    /// retry later), version_mismatch, invalid_argument (parameters that do
-    /// not fit the region; logged), busy (another remote holds the region,
-    /// or called twice or on a primary link).
+    /// and requests a session; poll() announces the endpoint once the
+    /// primary answered. Errors: not_found (no valid header yet: retry
+    /// later), version_mismatch, invalid_argument (parameters that do not
+    /// fit the region; logged), busy (another remote holds the region, or
+    /// called on a primary link or while in a session). Called again while
+    /// waiting for the primary (after a reset), it moves to `region` (the
+    /// platform re-mapped a region the primary re-created elsewhere).
     Status attach(MutableByteSpan region, const ShmLinkConfig& config);
+
+    /// The platform or the supervisor declares the peer gone (its process
+    /// died, its heartbeat stopped, Zephyr's unbound event). Ends the
+    /// session: on_unbound() if bound, pending ring entries counted as stale.
+    /// Primary: stops using the rings until a remote requests a session
+    /// (and tells a remote that is still alive to request one). Remote:
+    /// requests a new session at once; a primary that restarts re-formats
+    /// the region instead, which the remote follows. No effect outside a
+    /// session.
+    void peer_lost();
 
     /// Does everything pending: takes back buffers the peer returned,
     /// finishes the binding, delivers received messages to the listener and
@@ -135,6 +182,9 @@ public:
 
     shm::Side side() const { return side_; }
     bool faulted() const { return state_ == State::faulted; }
+    /// Between create/attach and the end: not faulted, may be waiting for
+    /// the peer (after a reset) or bound.
+    bool attached() const { return state_ != State::detached && state_ != State::faulted; }
     ShmFault fault() const { return fault_; }
     /// Buffers this side can send into now (not in flight).
     size_t free_buffers() const { return free_count_; }
@@ -148,22 +198,42 @@ public:
     uint32_t peer_tag() const;
     /// Stores the platform's tag (e.g. the process id) in this side's block.
     void set_tag(uint32_t tag);
-    /// The header generation seen at create/attach.
+    /// The header generation seen at create/attach (or the last re-attach).
     uint32_t generation() const { return generation_; }
 
 private:
     enum class State : uint8_t {
-        detached,    // no region yet
-        waiting,     // primary: waiting for the announcement
-        answering,   // primary: announcement seen, answer not sent yet (no buffer)
-        announcing,  // remote: announcement not sent yet (no buffer)
-        announced,   // remote: waiting for the answer
+        detached,     // no region yet
+        idle,         // primary: no session; waiting for a remote's request
+        waiting,      // primary: rings ready, waiting for the announcement
+        answering,    // primary: announcement seen, answer not sent yet (no buffer)
+        requesting,   // remote: session requested, waiting for the primary's ack
+        reattaching,  // remote: the primary re-formats the region; waiting for its header
+        announcing,   // remote: announcement not sent yet (no buffer)
+        announced,    // remote: waiting for the answer
         bound,
         closed,
         faulted,
     };
 
+    struct HeaderInfo {
+        shm::Layout layout;
+        uint32_t generation = 0;
+    };
+
     Status check_name(const char* name);
+    Status read_header(uint8_t* base, size_t size, bool log_errors, HeaderInfo& out);
+    bool claim_side(uint8_t* base, uint32_t replaces, bool reclaim_unowned);
+    void use_header(uint8_t* base, const HeaderInfo& h);
+    bool in_session() const;
+    bool header_changed() const;
+    size_t poll_primary_control();
+    size_t poll_remote_control();
+    void try_reattach();
+    void request_session();
+    void start_session(uint32_t epoch);
+    void end_session(const char* why, bool rings_valid);
+    void reset_ring_state();
     Status transmit(uint32_t dst, ByteSpan payload);
     size_t reclaim();
     size_t receive();
@@ -173,13 +243,16 @@ private:
     void become_bound();
     void set_state_word(shm::SideState s);
     void fail(ShmFault why, const Line& detail);
+    bool region_reset_instead();
     void warn(const Line& detail);
     bool in_flight(uint32_t id) const;
     void set_in_flight(uint32_t id, bool on);
     void want_returns(bool on);
     void ring_peer();
+    void publish_returns();
 
     uint8_t* base_ = nullptr;
+    size_t region_size_ = 0;
     shm::Side side_;
     Doorbell& doorbell_;
     LogSink* log_;
@@ -191,6 +264,16 @@ private:
     char name_[rpmsg::kNameSize] = {};
     uint32_t peer_addr_ = rpmsg::kAddrAny;
     bool polling_ = false;
+    uint32_t tag_ = 0;
+    bool header_error_logged_ = false;  // remote: re-attach problems are logged once
+
+    // Sessions (see amp/shm_layout.h). Primary: the remote epoch answered
+    // last, and its own epoch. Remote: the epoch it requested, and the
+    // primary's epoch at that time.
+    uint32_t acked_epoch_ = 0;
+    uint32_t own_epoch_ = 0;
+    uint32_t requested_epoch_ = 0;
+    uint32_t primary_epoch_ = 0;
 
     // The ring this side sends on (this side is its driver).
     uint16_t tx_avail_idx_ = 0;  // next available index to publish
@@ -202,12 +285,14 @@ private:
     uint32_t in_flight_bits_[shm::kMaxBuffers / 32 + 1] = {};
 
     // The ring the peer sends on (this side is its device).
-    uint16_t rx_last_avail_ = 0;  // available entries consumed so far
-    uint16_t rx_used_idx_ = 0;    // next used index to publish
+    uint16_t rx_last_avail_ = 0;      // available entries consumed so far
+    uint16_t rx_used_idx_ = 0;        // next used index to publish
+    uint16_t rx_used_published_ = 0;  // the used index the peer sees
 
     struct Counters {
         std::atomic<uint32_t> tx_messages{0}, tx_bytes{0}, rx_messages{0}, rx_bytes{0},
-            no_buffer{0}, too_large{0}, rx_dropped{0}, ns_ignored{0}, doorbells{0}, faults{0};
+            no_buffer{0}, too_large{0}, rx_dropped{0}, ns_ignored{0}, doorbells{0}, faults{0},
+            resets{0}, stale_dropped{0}, sessions{0};
     };
     Counters counters_;
 };

@@ -13,8 +13,10 @@
 //       16    4 crc          CRC-32C of bytes 0..15 followed by the payload
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "amp/amp.h"
 #include "amp/link.h"
@@ -73,6 +75,8 @@ struct Frame {
 };
 
 /// Encodes `header` (its payload_len is taken from `payload`) into `out`.
+/// The payload may already be in place at out[kFrameHeaderSize] (then it is
+/// not copied); any other overlap is not allowed.
 /// On success `written` is the frame length. Errors: too_large (payload over
 /// kMaxPayloadSize), no_buffer (`out` too small), invalid_argument (type 0 or
 /// reserved flags).
@@ -84,18 +88,27 @@ Status encode_frame(const FrameHeader& header, ByteSpan payload, MutableByteSpan
 /// crc_mismatch. Type 0 is reported as unknown_type.
 Status decode_frame(ByteSpan raw, Frame& out);
 
-// Little-endian helpers, also used by payload codecs.
+// Little-endian helpers, also used by payload codecs. On a little-endian
+// core a fixed-size memcpy is one (unaligned) load or store.
 inline void store_le16(uint8_t* p, uint16_t v)
 {
-    p[0] = static_cast<uint8_t>(v);
-    p[1] = static_cast<uint8_t>(v >> 8);
+    if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(p, &v, sizeof v);
+    } else {
+        p[0] = static_cast<uint8_t>(v);
+        p[1] = static_cast<uint8_t>(v >> 8);
+    }
 }
 inline void store_le32(uint8_t* p, uint32_t v)
 {
-    p[0] = static_cast<uint8_t>(v);
-    p[1] = static_cast<uint8_t>(v >> 8);
-    p[2] = static_cast<uint8_t>(v >> 16);
-    p[3] = static_cast<uint8_t>(v >> 24);
+    if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(p, &v, sizeof v);
+    } else {
+        p[0] = static_cast<uint8_t>(v);
+        p[1] = static_cast<uint8_t>(v >> 8);
+        p[2] = static_cast<uint8_t>(v >> 16);
+        p[3] = static_cast<uint8_t>(v >> 24);
+    }
 }
 inline uint16_t load_le16(const uint8_t* p)
 {

@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 /** Reasons a received frame is dropped (amp::DropReason, in that order). */
-#define AMP_SHELL_DROP_REASONS 9u
+#define AMP_SHELL_DROP_REASONS 10u
 /** Latency percentiles reported: p50, p90, p99. */
 #define AMP_SHELL_PERCENTILES 3u
 

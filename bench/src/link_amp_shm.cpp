@@ -2,12 +2,8 @@
 //   transports amp_spin, amp_block, amp_adaptive   two processes, POSIX shm,
 //                                                  futex doorbell in that mode
 //   cost rig amp_link                              both ends in one process
-//
-// PARKED: this file is not built while it sits in bench/pending/. It was
-// written and run against the shared-memory link and the host glue as they
-// stood in the work tree (ShmLink, FutexDoorbell, BellWaiter, ShmRegion);
-// once they are committed, move it to bench/src/ and every amp_* figure of
-// the report is measured (bench/README.md, "Plugging in the shared-memory link").
+// The link is used as amp-board uses it (amp::ShmLink over amp::host::ShmRegion,
+// FutexDoorbell to ring, BellWaiter to wait), under an amp::Channel.
 #include <unistd.h>
 
 #include <optional>
@@ -131,14 +127,19 @@ std::unique_ptr<Transport> make_amp()
 {
     return std::make_unique<ChannelTransport>(std::make_unique<AmpShmPort>(M));
 }
-const RegisterTransport kSpin{"amp_spin", "amp::Channel over the shared-memory link, doorbell spin",
-                              make_amp<host::DoorbellMode::spin>};
+const RegisterTransport kSpin{
+    "amp_spin",
+    "amp::Channel over the shared-memory link (64 x 512 B buffers per direction), doorbell spin",
+    make_amp<host::DoorbellMode::spin>};
 const RegisterTransport kBlock{"amp_block",
-                               "amp::Channel over the shared-memory link, doorbell block",
+                               "amp::Channel over the shared-memory link (64 x 512 B buffers per "
+                               "direction), doorbell block",
                                make_amp<host::DoorbellMode::block>};
-const RegisterTransport kAdaptive{"amp_adaptive",
-                                  "amp::Channel over the shared-memory link, doorbell adaptive",
-                                  make_amp<host::DoorbellMode::adaptive>};
+const RegisterTransport kAdaptive{
+    "amp_adaptive",
+    "amp::Channel over the shared-memory link (64 x 512 B buffers per "
+    "direction), doorbell adaptive",
+    make_amp<host::DoorbellMode::adaptive>};
 const RegisterCostRig kRig{"amp_link",
                            "amp::Channel on both ends of one ShmLink region (in-process)",
                            [] { return std::make_unique<AmpLinkRig>(); }};
