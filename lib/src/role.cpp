@@ -81,6 +81,11 @@ void Role::poll()
 {
     channel_.poll();
     if (core_ != CoreId::cm7 || done() || !channel_.is_ready()) return;
+    if (channel_.session() != session_seen_) {
+        // A new session: the answer to a hello in flight was lost with the old one.
+        session_seen_ = channel_.session();
+        awaiting_answer_.store(false, std::memory_order_release);
+    }
     const uint32_t now = channel_.clock().now_us();
     if (goodbye_pending_.load(std::memory_order_acquire)) {
         if (hold_goodbye_.load(std::memory_order_acquire)) return;
@@ -146,7 +151,17 @@ void Role::handle_hello(const Frame& frame)
     ok = ok && digits > 0 && (i == p.size() || p[i] == 0);
     for (size_t k = i + 1; ok && k < p.size(); ++k) ok = p[k] == pad_byte(count, k);
 
-    const uint32_t expected = core_ == CoreId::cm7 ? next_count_ : received_.load(kRelaxed) - 1;
+    if (core_ == CoreId::cm4 && channel_.session() != session_seen_) {
+        // After a reset (not at the first session) the primary resumes where it was.
+        remote_resync_ = session_seen_ != 0;
+        session_seen_ = channel_.session();
+    }
+    if (remote_resync_ && ok) {
+        remote_expected_ = count;
+        remote_resync_ = false;
+    }
+    const uint32_t expected = core_ == CoreId::cm7 ? next_count_ : remote_expected_;
+    if (core_ == CoreId::cm4 && ok) remote_expected_ = count + 1;
     if (!ok || count != expected) {
         errors_.fetch_add(1, kRelaxed);
         Line l;

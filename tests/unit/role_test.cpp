@@ -154,3 +154,26 @@ TEST(Role, NoBufferOnTheRemoteIsCountedAsAnError)
     EXPECT_EQ(b.cm4.counters().errors, 2u);  // the failed reply, counted by role and channel
     EXPECT_TRUE(b.log4.contains("reply 0 failed: no_buffer"));
 }
+
+TEST(Role, HelloExchangeResumesAfterAReset)
+{
+    Board<> b;
+    b.connect();
+    // Three answered hellos, then the fourth is in flight when the link drops.
+    for (int i = 0; i < 3; ++i) {
+        b.cm7.poll();
+        b.pair.pump();
+    }
+    ASSERT_EQ(b.cm7.counters().received, 3u);
+    b.cm7.poll();
+    ASSERT_EQ(b.cm7.counters().sent, 4u);
+    b.pair.unbind();  // the hello in flight is lost
+    b.connect();      // new session: handshake again
+    b.run();
+    ASSERT_TRUE(b.cm7.done());
+    ASSERT_TRUE(b.cm4.done());
+    EXPECT_EQ(b.cm7.counters().received, 10u);  // count 3 was sent again and answered
+    EXPECT_EQ(b.cm4.counters().errors, 0u);
+    EXPECT_EQ(b.cm7.counters().errors, 0u);
+    EXPECT_TRUE(b.log4.contains("CM4 sending message: Hello from CM4, count: 9"));
+}

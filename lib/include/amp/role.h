@@ -84,6 +84,11 @@ private:
     std::atomic<bool> hold_goodbye_{false};
     uint32_t next_count_ = 0;
     uint32_t next_due_us_ = 0;
+    // Session bookkeeping: after a reset the primary resends the hello that
+    // was in flight, and the remote takes the next count it sees as the base.
+    uint32_t session_seen_ = 0;
+    uint32_t remote_expected_ = 0;
+    bool remote_resync_ = false;
     uint32_t sent_at_us_ = 0;
     std::atomic<bool> goodbye_pending_{false};  // set by the receive path
 };
