@@ -100,7 +100,8 @@ check
 
 # 5. The twister regexes against the host demo.
 if [ -n "$demo" ]; then
-    out=$("$demo") || fail "the host demo failed"
+    # With its rpc scenario: the firmware calls the CM4's services too.
+    out=$("$demo" 10 rpc) || fail "the host demo failed"
     n=0
     while IFS= read -r re; do
         check

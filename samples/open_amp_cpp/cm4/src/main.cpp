@@ -4,8 +4,11 @@
 // the IPC instance (the remote side of the shared memory), registers the
 // endpoint, waits until it is bound, then runs the remote role of the library:
 // it answers each "Hello from CM7, count: N" with "Hello from CM4, count: N"
-// until the CM7 says goodbye, and prints the summary line. The roles, the wire
-// format and the counters are the library's (lib/); this file is glue.
+// until the CM7 says goodbye, serves the demo services the CM7 calls (checksum,
+// stats), receives and checks the CM7's stream, keeps the link supervised
+// (heartbeats), and prints the summary lines. The roles, services, wire format
+// and counters are the library's (lib/); this file is glue (the wiring is in
+// common/demo_apps.h).
 #include <zephyr/device.h>
 #include <zephyr/devicetree.h>
 #include <zephyr/kernel.h>
@@ -13,6 +16,7 @@
 
 #include "amp/channel.h"
 #include "amp/role.h"
+#include "demo_apps.h"
 #include "openamp_common.h"
 #include "zephyr_endpoint.h"
 #include "zephyr_glue.h"
@@ -33,6 +37,7 @@ amp_zephyr::UptimeClock uptime;
 amp_zephyr::ZephyrLogSink log_sink;
 amp::Channel channel(endpoint, uptime, &log_sink);
 amp::Role role(amp::CoreId::cm4, channel, amp::RoleConfig{});
+amp_zephyr::DemoApps apps(amp::CoreId::cm4, channel, role);
 
 }  // namespace
 
@@ -40,6 +45,7 @@ int main(void)
 {
     LOG_INF("Starting CM4 application");
     role.start();
+    apps.start();
     amp_zephyr::shell_attach(role, channel, endpoint);
 
     // With RPMsg, the remote's open waits until the CM7 has opened its side.
@@ -60,21 +66,21 @@ int main(void)
     }
     LOG_INF("IPC endpoint bound");
 
-    // Answers are sent from the hello handler, in this thread: endpoint.process()
-    // inside serve_until() hands each received frame to the channel.
+    // Answers (hellos, rpc responses, stream credits) are sent from the
+    // handlers, in this thread: endpoint.process() inside serve_until() hands
+    // each received frame to the channel.
     err = amp_zephyr::serve_until(
-        endpoint, OPENAMP_RUN_TIMEOUT_MS, [] { return role.done(); }, role);
+        endpoint, OPENAMP_RUN_TIMEOUT_MS, [] { return role.done(); }, apps);
+    apps.log_summaries();
     role.log_summary();
     if (err != 0) {
         LOG_ERR("no goodbye from the CM7 after %u ms (%d): see `amp stats`", OPENAMP_RUN_TIMEOUT_MS,
                 err);
     }
 
-    // Keep serving the link: late frames are still counted for `amp stats`,
-    // and a re-bind (CM7 reset) runs the version handshake again.
-    for (;;) {
-        endpoint.process(K_FOREVER);
-        role.poll();
-    }
+    // Keep serving the link (the CM7's blocking call comes after its goodbye):
+    // heartbeats go on, late frames are still counted for `amp stats`, and a
+    // re-bind (CM7 reset) runs the version handshake again.
+    amp_zephyr::serve_forever(endpoint, apps);
     return 0;
 }

@@ -34,6 +34,19 @@ extern "C" {
 /** Received messages the IPC callback can queue for the application thread. */
 #define OPENAMP_RX_QUEUE_DEPTH 8u
 
+/** After its hellos, the CM7 calls the CM4's demo services (amp/services.h)
+ *  this many times, alternating checksum and stats, each with this timeout. */
+#define OPENAMP_RPC_CALLS 6u
+#define OPENAMP_RPC_TIMEOUT_MS 100u
+
+/** Bytes of the stream transfer CM7 -> CM4 (amp/stream_scenario.h); both
+ *  images must agree. */
+#define OPENAMP_STREAM_BYTES 65536u
+
+/** Heartbeat period of the supervisor (amp/supervisor.h); the peer is lost
+ *  after three periods without a frame. */
+#define OPENAMP_HEARTBEAT_MS 100u
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,7 +4,8 @@
 //
 // The library runs in the thread that calls serve_until() (see
 // zephyr_endpoint.h): adding a scenario (an RPC client, a stream) is one more
-// argument to serve_until() and one more condition in `finished`.
+// argument to serve_until() and one more condition in `finished`; the demo's
+// are bundled in demo_apps.h, a blocking call is in zephyr_blocking_rpc.h.
 #pragma once
 
 #include <zephyr/kernel.h>
@@ -49,6 +50,17 @@ int serve_until(ZephyrEndpoint& endpoint, uint32_t timeout_ms, Finished finished
         (scenarios.poll(), ...);
         if (finished()) return 0;
         if (k_uptime_get() >= deadline) return endpoint.is_bound() ? -ETIMEDOUT : -ENOTCONN;
+        endpoint.process(K_MSEC(OPENAMP_POLL_INTERVAL_MS));
+    }
+}
+
+/// Serves `endpoint` for good: the loop of serve_until() without an end, so
+/// that time-driven work (heartbeats, rpc timeouts) goes on.
+template <typename... Scenarios>
+[[noreturn]] void serve_forever(ZephyrEndpoint& endpoint, Scenarios&... scenarios)
+{
+    for (;;) {
+        (scenarios.poll(), ...);
         endpoint.process(K_MSEC(OPENAMP_POLL_INTERVAL_MS));
     }
 }
