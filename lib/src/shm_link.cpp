@@ -11,6 +11,8 @@ using shm::Side;
 using shm::SideBlock;
 using shm::VringDesc;
 
+static_assert(shm::kMinBufferSize >= rpmsg::kHeaderSize + rpmsg::kNsMessageSize,
+              "every buffer must hold a name-service message (transmit() does not check)");
 static_assert(std::endian::native == std::endian::little,
               "the region is little-endian (virtio); a big-endian core needs byte swaps here");
 static_assert(std::atomic_ref<uint16_t>::is_always_lock_free &&
@@ -108,7 +110,8 @@ ShmLink::ShmLink(Side side, Doorbell& doorbell, LogSink* log)
 {
 }
 
-Status ShmLink::check_name(const char* name)
+// Validates `name` and writes it, NUL-padded, to `out` (rpmsg::kNameSize bytes).
+Status ShmLink::check_name(const char* name, char* out)
 {
     const size_t len = name == nullptr ? 0 : bounded_length(name, rpmsg::kNameSize);
     if (len == 0 || len >= rpmsg::kNameSize) {
@@ -118,15 +121,15 @@ Status ShmLink::check_name(const char* name)
         log_line(log_, LogLevel::error, l);
         return Status::invalid_argument;
     }
-    std::memset(name_, 0, sizeof name_);
-    std::memcpy(name_, name, len);
+    std::memset(out, 0, rpmsg::kNameSize);
+    std::memcpy(out, name, len);
     return Status::ok;
 }
 
 Status ShmLink::create(MutableByteSpan region, const ShmLinkConfig& config)
 {
     if (side_ != Side::primary || state_ != State::detached) return Status::busy;
-    if (check_name(config.name) != Status::ok) return Status::invalid_argument;
+    if (check_name(config.name, name_) != Status::ok) return Status::invalid_argument;
     uint8_t* base = region.data();
     const uint32_t num = config.num_buffers != 0
                              ? config.num_buffers
@@ -226,24 +229,26 @@ Status ShmLink::read_header(uint8_t* base, size_t size, bool log_errors, HeaderI
 
 // Claims the remote side of the region at `base`: a free one, one this link
 // held before (its own nonzero tag; with `reclaim_unowned` also an unowned
-// one, as a re-format leaves it), or one held by `replaces`. The tag is the
-// ownership word for a take-over, so two newcomers cannot both win.
-bool ShmLink::claim_side(uint8_t* base, uint32_t replaces, bool reclaim_unowned)
+// one, as a re-format leaves it), or one held by `replaces`; `tag` becomes
+// the holder. The tag is the ownership word for a take-over, so two
+// newcomers cannot both win.
+bool ShmLink::claim_side(uint8_t* base, uint32_t tag_value, uint32_t replaces, bool reclaim_unowned)
 {
     auto state = field<uint32_t>(base, side_at(side_, offsetof(SideBlock, state)));
     auto tag = field<uint32_t>(base, side_at(side_, offsetof(SideBlock, tag)));
     const auto ready = static_cast<uint32_t>(shm::SideState::ready);
     uint32_t seen = static_cast<uint32_t>(shm::SideState::absent);
     if (state.compare_exchange_strong(seen, ready, std::memory_order_acq_rel)) {
-        tag.store(tag_, kRelaxed);
+        tag.store(tag_value, kRelaxed);
         return true;
     }
     uint32_t holder = tag.load(kAcquire);
-    const bool ours = (tag_ != 0 && holder == tag_) || (reclaim_unowned && holder == 0);
+    const bool ours = (tag_value != 0 && holder == tag_value) || (reclaim_unowned && holder == 0);
     const bool replaceable =
         replaces == ShmLinkConfig::kReplaceAny || (replaces != 0 && holder == replaces);
     if (!ours && !replaceable) return false;
-    if (holder != tag_ && !tag.compare_exchange_strong(holder, tag_, std::memory_order_acq_rel)) {
+    if (holder != tag_value &&
+        !tag.compare_exchange_strong(holder, tag_value, std::memory_order_acq_rel)) {
         return false;
     }
     state.store(ready, kRelease);
@@ -265,7 +270,10 @@ Status ShmLink::attach(MutableByteSpan region, const ShmLinkConfig& config)
     if (state_ != State::detached && state_ != State::requesting && state_ != State::reattaching) {
         return Status::busy;
     }
-    if (check_name(config.name) != Status::ok) return Status::invalid_argument;
+    // Nothing of this link changes unless the attach succeeds: a refused
+    // call leaves a link that waits for the primary as it was.
+    char name[rpmsg::kNameSize];
+    if (check_name(config.name, name) != Status::ok) return Status::invalid_argument;
     uint8_t* base = region.data();
     if (base == nullptr || reinterpret_cast<uintptr_t>(base) % 8 != 0 ||
         region.size() < sizeof(RegionHeader)) {
@@ -275,8 +283,9 @@ Status ShmLink::attach(MutableByteSpan region, const ShmLinkConfig& config)
     HeaderInfo h;
     const Status st = read_header(base, region.size(), true, h);
     if (st != Status::ok) return st;
+    if (!claim_side(base, config.tag, config.replaces, false)) return Status::busy;
     tag_ = config.tag;
-    if (!claim_side(base, config.replaces, false)) return Status::busy;
+    std::memcpy(name_, name, sizeof name_);
     region_size_ = region.size();
     use_header(base, h);
     request_session();
@@ -512,7 +521,10 @@ void ShmLink::handle(const rpmsg::Header& h, ByteSpan payload)
                     << " bytes (endpoint not bound)");
         return;
     }
-    if (payload.empty()) return;  // a repeated binding answer carries nothing
+    if (payload.empty()) {  // nothing to deliver, but not unseen
+        bump(counters_.rx_empty);
+        return;
+    }
     if (h.src != peer_addr_) {
         warn(Line{} << "shm link: dropped message from address " << h.src << ", bound to "
                     << peer_addr_);
@@ -587,7 +599,11 @@ void ShmLink::become_bound()
 
 size_t ShmLink::poll()
 {
-    if (base_ == nullptr || polling_ || state_ == State::faulted) return 0;
+    // Detached with a region: another remote took the side over; nothing to
+    // do until attach() takes it back.
+    if (base_ == nullptr || polling_ || state_ == State::faulted || state_ == State::detached) {
+        return 0;
+    }
     polling_ = true;
     size_t handled = side_ == Side::primary ? poll_primary_control() : poll_remote_control();
     if (in_session()) handled += reclaim();
@@ -613,14 +629,18 @@ size_t ShmLink::poll()
 
 bool ShmLink::work_pending() const
 {
-    if (base_ == nullptr || state_ == State::faulted) return false;
+    if (base_ == nullptr || state_ == State::faulted || state_ == State::detached) return false;
     if (side_ == Side::primary) {
         if (load<uint32_t>(base_, side_at(Side::remote, kEpochField)) != acked_epoch_) return true;
     } else {
         if (state_ == State::reattaching) {
-            return !header_error_logged_ && load<uint32_t>(base_, kMagicAt) == shm::kMagic;
+            // A header to try: the first one, or one formatted after the one refused.
+            return load<uint32_t>(base_, kMagicAt) == shm::kMagic &&
+                   (!header_error_logged_ ||
+                    load<uint32_t>(base_, kGenerationAt) != refused_generation_);
         }
-        if (header_changed() ||
+        // (A take-over of our side is work too: poll() stops the link.)
+        if (header_changed() || load<uint32_t>(base_, side_at(Side::remote, kTagField)) != tag_ ||
             load<uint32_t>(base_, side_at(Side::primary, kEpochField)) != primary_epoch_) {
             return true;
         }
@@ -715,14 +735,16 @@ void ShmLink::try_reattach()
     if (st == Status::not_found) return;  // still being formatted
     if (st != Status::ok) {
         header_error_logged_ = true;  // logged once; the platform may map the new region
+        refused_generation_ = load<uint32_t>(base_, kGenerationAt);
         return;
     }
-    if (!claim_side(base_, 0, true)) {
+    if (!claim_side(base_, tag_, 0, true)) {
         if (!header_error_logged_) {
             log_line(log_, LogLevel::error,
                      Line{} << "shm link: the re-formatted region has another remote");
         }
         header_error_logged_ = true;
+        refused_generation_ = h.generation;
         return;
     }
     use_header(base_, h);
@@ -910,6 +932,7 @@ ShmLinkCounters ShmLink::counters() const
     c.resets = counters_.resets.load(kRelaxed);
     c.stale_dropped = counters_.stale_dropped.load(kRelaxed);
     c.sessions = counters_.sessions.load(kRelaxed);
+    c.rx_empty = counters_.rx_empty.load(kRelaxed);
     return c;
 }
 

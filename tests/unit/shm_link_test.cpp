@@ -612,6 +612,28 @@ TEST(ShmLinkFault, AvailIndexRunningAhead)
     EXPECT_EQ(b.rr.received, 0);
 }
 
+// A message whose RPMsg length was zeroed in the shared memory (a flipped
+// bit, a cached region) has nothing to deliver, but it is counted.
+TEST(ShmLinkFault, ZeroedLengthIsCountedNotSilent)
+{
+    Board b;
+    ASSERT_TRUE(b.bind());
+    const uint16_t idx = b.get16(b.layout().avail_idx(Side::primary));
+    ASSERT_EQ(b.primary.send(kMsg), Status::ok);
+    const uint16_t id = b.get16(b.layout().avail_entry(Side::primary, idx % 4));
+    ASSERT_LT(id, 4u);
+    b.put16(b.layout().buffer(Side::primary, id) + 12, 0);  // RPMsg len
+    b.remote.poll();
+    EXPECT_EQ(b.rr.received, 0);
+    EXPECT_EQ(b.remote.counters().rx_empty, 1u);
+    EXPECT_EQ(b.remote.counters().rx_messages, 0u);
+    EXPECT_FALSE(b.remote.faulted());
+    ASSERT_EQ(b.primary.send(kMsg), Status::ok);  // the link goes on
+    b.pump();
+    EXPECT_EQ(b.rr.received, 1);
+    EXPECT_EQ(b.remote.counters().rx_empty, 1u);
+}
+
 TEST(ShmLinkFault, AvailEntryOutOfRange)
 {
     Board b;

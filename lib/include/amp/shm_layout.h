@@ -62,7 +62,8 @@ inline constexpr uint32_t kMagic = 0x53504D41u;  // "AMPS" in memory
 inline constexpr uint16_t kLayoutVersion = 2;    // 2: epoch/ack reset words
 /// Zephyr's static-vrings default: 512-byte buffers including the RPMsg header.
 inline constexpr uint32_t kDefaultBufferSize = 512;
-inline constexpr uint32_t kMinBufferSize = 32;
+/// The RPMsg header and a name-service message (16 + 40 bytes) must fit.
+inline constexpr uint32_t kMinBufferSize = 56;
 /// The RPMsg length field is 16 bits.
 inline constexpr uint32_t kMaxBufferSize = 65536;
 inline constexpr uint32_t kMaxBuffers = AMP_CONFIG_SHM_MAX_BUFFERS;

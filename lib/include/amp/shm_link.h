@@ -118,6 +118,9 @@ struct ShmLinkCounters {
     /// received, and ours the peer never gave back.
     uint32_t stale_dropped = 0;
     uint32_t sessions = 0;  ///< sessions started (rings initialised for a remote)
+    /// Empty messages while bound: a repeated binding answer, or a message
+    /// whose length field was zeroed in the shared memory (then it is lost).
+    uint32_t rx_empty = 0;
 };
 
 class ShmLink final : public Endpoint {
@@ -221,9 +224,9 @@ private:
         uint32_t generation = 0;
     };
 
-    Status check_name(const char* name);
+    Status check_name(const char* name, char* out);
     Status read_header(uint8_t* base, size_t size, bool log_errors, HeaderInfo& out);
-    bool claim_side(uint8_t* base, uint32_t replaces, bool reclaim_unowned);
+    bool claim_side(uint8_t* base, uint32_t tag_value, uint32_t replaces, bool reclaim_unowned);
     void use_header(uint8_t* base, const HeaderInfo& h);
     bool in_session() const;
     bool header_changed() const;
@@ -266,6 +269,7 @@ private:
     bool polling_ = false;
     uint32_t tag_ = 0;
     bool header_error_logged_ = false;  // remote: re-attach problems are logged once
+    uint32_t refused_generation_ = 0;   // remote: the generation of the header refused last
 
     // Sessions (see amp/shm_layout.h). Primary: the remote epoch answered
     // last, and its own epoch. Remote: the epoch it requested, and the
@@ -292,7 +296,7 @@ private:
     struct Counters {
         std::atomic<uint32_t> tx_messages{0}, tx_bytes{0}, rx_messages{0}, rx_bytes{0},
             no_buffer{0}, too_large{0}, rx_dropped{0}, ns_ignored{0}, doorbells{0}, faults{0},
-            resets{0}, stale_dropped{0}, sessions{0};
+            resets{0}, stale_dropped{0}, sessions{0}, rx_empty{0};
     };
     Counters counters_;
 };
