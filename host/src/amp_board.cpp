@@ -86,6 +86,11 @@ void add_options(CLI::App* cmd, Options& opt, std::string& doorbell,
                     "80: a hello must fit)")
         ->check(CLI::Range(80u, amp::shm::kMaxBufferSize))
         ->capture_default_str();
+    cmd->add_option("--corrupt-every", opt.corrupt_every,
+                    "testing: flip one bit of every Nth request or response this core receives, "
+                    "in the shared memory before it reads it; the CRC must catch each one "
+                    "(0: off)")
+        ->capture_default_str();
     cmd->add_option("--shm-size", opt.shm_size,
                     "CM7: bytes of shared memory; the buffer count per direction is the largest "
                     "power of two that fits")

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "amp/role.h"
+#include "amp/shm_layout.h"
 #include "amp/wire.h"
 #include "amp_host/futex_doorbell.h"
 
@@ -35,6 +36,7 @@ struct Options {
     uint32_t stream_bytes = 1u << 20;  ///< bytes per stream transfer
     uint32_t heartbeat_ms = 100;       ///< supervision period (0: no heartbeats)
     uint32_t missed = 10;              ///< silent periods before the peer is lost
+    uint32_t corrupt_every = 0;        ///< testing: damage every Nth request/response received
 };
 
 /// Set by `run` for its children: every stdout line then starts with the
@@ -44,6 +46,28 @@ inline constexpr const char* kStampEnv = "AMP_BOARD_STAMP_LINES";
 
 /// Endpoint name both cores use for binding.
 inline constexpr const char* kEndpointName = "amp-board";
+
+/// --corrupt-every N (testing, board_corrupt.cpp): flips one bit in every Nth
+/// request or response this core receives, in the shared memory before it
+/// reads it, where only the CRC can catch it.
+class Corrupter {
+public:
+    explicit Corrupter(uint32_t every) : every_(every) {}
+    /// Looks at what the peer published and this core has not read yet.
+    /// Call it right before the link's poll(), never during.
+    void before_poll(MutableByteSpan region, const shm::Layout& layout, shm::Side me);
+    uint32_t seen() const { return seen_; }        ///< requests and responses looked at
+    uint32_t flipped() const { return flipped_; }  ///< of those, damaged
+
+private:
+    uint32_t next_random();
+
+    uint32_t every_;
+    uint32_t seen_ = 0;
+    uint32_t flipped_ = 0;
+    uint16_t next_ = 0;  // next ring entry to look at
+    uint32_t state_ = 2463534242u;
+};
 
 /// The largest --size the options allow.
 uint32_t max_payload(const Options& opt);

@@ -194,7 +194,8 @@ public:
           role_(core, channel_, role_config(opt)),
           rpc_(channel_),
           streams_(channel_),
-          supervisor_(channel_, supervisor_config(opt), &rpc_, &streams_)
+          supervisor_(channel_, supervisor_config(opt), &rpc_, &streams_),
+          corrupter_(opt.corrupt_every)
     {
     }
 
@@ -272,6 +273,7 @@ private:
     RpcClient rpc_;
     Streams streams_;
     Supervisor supervisor_;
+    Corrupter corrupter_;  // --corrupt-every (testing)
     std::optional<services::RpcScenario> rpc_scenario_;
     std::optional<StreamScenario> stream_;
     bool stream_tallied_ = false;  // the current stream_'s outcome is in tally_
@@ -504,6 +506,9 @@ bool CoreRunner::finished()
 void CoreRunner::loop()
 {
     for (;;) {
+        if (opt_.corrupt_every != 0 && region_) {
+            corrupter_.before_poll(region_->bytes(), link_.layout(), link_.side());
+        }
         const size_t handled = link_.poll();
         supervisor_.poll();
         poll_apps();
@@ -646,6 +651,13 @@ void CoreRunner::log_summaries()
                            .c_str());
     }
     if (ever_bound_) role_.log_summary();
+    if (opt_.corrupt_every != 0) {
+        console_.write(LogLevel::plain,
+                       fmt::format("{} corrupted {} of {} requests and responses received "
+                                   "(one bit each, in the shared memory)",
+                                   core_name(core_), corrupter_.flipped(), corrupter_.seen())
+                           .c_str());
+    }
 }
 
 void CoreRunner::print_stats()
@@ -654,9 +666,10 @@ void CoreRunner::print_stats()
     const std::string link = fmt::format(
         "{} link: buffers free {}/{}, tx {}, rx {}, no_buffer {}, dropped {}, faults {}, resets "
         "{}, "
-        "stale {}, sessions {}, doorbells {}, wakeups {}, sleeps {}",
+        "stale {}, sessions {}, empty {}, doorbells {}, wakeups {}, sleeps {}",
         core_name(core_), link_.free_buffers(), link_.num_buffers(), c.tx_messages, c.rx_messages,
-        c.no_buffer, c.rx_dropped, c.faults, c.resets, c.stale_dropped, c.sessions, c.doorbells,
+        c.no_buffer, c.rx_dropped, c.faults, c.resets, c.stale_dropped, c.sessions, c.rx_empty,
+        c.doorbells,
         bell_.wakeups(), waiter_.sleeps());
     console_.write(LogLevel::plain, link.c_str());
     const StatsSnapshot s = channel_.stats().snapshot();

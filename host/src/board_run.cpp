@@ -154,12 +154,21 @@ void read_from(Child& c)
     c.fd = -1;
 }
 
+// The hold-back time: 30 ms, or AMP_BOARD_HOLD_MS for runs so slow (under
+// valgrind, say) that a line can take longer from its core to the runner.
+uint64_t hold_ns()
+{
+    const char* ms = std::getenv("AMP_BOARD_HOLD_MS");
+    const long v = ms != nullptr ? std::strtol(ms, nullptr, 10) : 0;
+    return v > 0 && v <= 60000 ? static_cast<uint64_t>(v) * 1000000u : 30000000u;
+}
+
 // Prints queued lines in time order. A line is printed once the other core
 // can no longer produce an earlier one: it has a later line queued, its
 // output has ended, or the line is older than the hold-back time.
 void merge(std::array<Child, 2>& kids, Output& out, bool flush_all)
 {
-    constexpr uint64_t kHoldNs = 30000000;  // 30 ms
+    static const uint64_t kHoldNs = hold_ns();
     for (;;) {
         int pick = -1;
         for (int i = 0; i < 2; ++i) {

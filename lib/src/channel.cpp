@@ -3,11 +3,26 @@
 #include <array>
 #include <cstring>
 
+#include "amp/config.h"
+#include "amp/crc32c.h"
+
 namespace amp {
 
 namespace {
 constexpr auto kRelease = std::memory_order_release;
 constexpr auto kRelaxed = std::memory_order_relaxed;
+
+// A frame laid out as ours (its length field matches) whose CRC-32C does not
+// match: it was damaged on the way, most likely in the shared memory.
+bool damaged(ByteSpan data)
+{
+    if (!config::kCrcEnabled || data.size() < kFrameHeaderSize) return false;
+    const uint8_t* p = data.data();
+    if (load_le16(p + wire_offset::kPayloadLen) != data.size() - kFrameHeaderSize) return false;
+    const uint32_t crc = crc32c(crc32c(0, p, wire_offset::kCrc), p + kFrameHeaderSize,
+                                data.size() - kFrameHeaderSize);
+    return crc != load_le32(p + wire_offset::kCrc);
+}
 }  // namespace
 
 Channel::Channel(Endpoint& endpoint, const Clock& clock, LogSink* log)
@@ -187,8 +202,10 @@ void Channel::drop(Status why, ByteSpan data)
         line << ", type " << static_cast<uint32_t>(data[wire_offset::kType]);
     }
     line << ')';
-    if (why == Status::crc_mismatch) {
-        line << ": check that the shared memory is not cached (MPU attributes)";
+    // The likely cause of a damaged frame on one board: the shared region is
+    // cached or wrongly attributed on one core (the line fits Line::kCapacity).
+    if (why == Status::crc_mismatch || damaged(data)) {
+        line << ": IPC memory cached or wrongly attributed? check its MPU attributes";
     }
     log_line(log_, LogLevel::warning, line);
 }
@@ -216,7 +233,10 @@ void Channel::on_received(ByteSpan data)
     poll();  // a handshake the link refused goes out first
     Frame frame;
     Status st = decode_frame(data, frame);
-    if (st == Status::bad_version) on_foreign_version(data);
+    // Another version is believed only from an intact frame: a bit flipped in
+    // the version byte of one of ours is damage, not a peer that speaks
+    // another wire format (which would end the session).
+    if (st == Status::bad_version && !damaged(data)) on_foreign_version(data);
     if (st == Status::ok) {
         st = deliver(frame);
         // A request nobody can serve is answered, so the caller does not wait

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "amp/channel.h"
+#include "amp/crc32c.h"
 #include "amp/handshake.h"
 #include "amp/loopback.h"
 #include "test_support.h"
@@ -61,6 +62,13 @@ struct RawFrame {
         encode_frame(h, payload, bytes, len);
     }
     ByteSpan span() const { return ByteSpan{bytes.data(), len}; }
+    // The CRC-32C again, after a field was changed on purpose.
+    void seal()
+    {
+        const uint32_t crc = crc32c(0, bytes.data(), wire_offset::kCrc);
+        store_le32(bytes.data() + wire_offset::kCrc,
+                   crc32c(crc, bytes.data() + kFrameHeaderSize, len - kFrameHeaderSize));
+    }
 };
 
 // An endpoint that keeps what is sent and can refuse sends, to drive a
@@ -292,12 +300,33 @@ TEST(Handshake, PeerWithAnotherFrameVersionIsReported)
     ch.on_bound();
     RawFrame foreign(msg::kHandshake, as_bytes(handshake_of(1)));
     foreign.bytes[wire_offset::kVersion] = 2;  // a wire format we do not speak
+    foreign.seal();
     ch.on_received(foreign.span());
     EXPECT_EQ(ch.state(), Channel::State::mismatch);
     EXPECT_TRUE(log.contains(
         "protocol mismatch: local v1 (hash 0x811c9dc5), peer frame version 2 (ours 1)"));
     EXPECT_EQ(ch.stats().snapshot().dropped[static_cast<size_t>(DropReason::bad_version)], 1u);
     EXPECT_EQ(ch.send(Ping{1}), Status::version_mismatch);
+}
+
+// A bit flipped in the version byte (a cached shared region, say) is damage:
+// the frame is dropped, and the session goes on.
+TEST(Handshake, DamagedVersionByteIsNotAnotherVersion)
+{
+    ManualClock clock;
+    ManualEndpoint ep;
+    test::CaptureSink log;
+    Channel ch{ep, clock, &log};
+    ch.on_bound();
+    ch.on_received(RawFrame(msg::kHandshake, as_bytes(handshake_of(kProtocolVersion))).span());
+    ASSERT_TRUE(ch.is_ready());
+    RawFrame damaged(msg::kHandshake, as_bytes(handshake_of(kProtocolVersion)));
+    damaged.bytes[wire_offset::kVersion] ^= 0x02;
+    ch.on_received(damaged.span());
+    EXPECT_TRUE(ch.is_ready());
+    EXPECT_EQ(ch.stats().snapshot().dropped[static_cast<size_t>(DropReason::bad_version)], 1u);
+    EXPECT_TRUE(log.contains("check its MPU attributes"));
+    EXPECT_EQ(ch.send(Ping{1}), Status::ok);
 }
 
 TEST(Handshake, HeartbeatPassesBeforeTheHandshake)
