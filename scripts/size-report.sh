@@ -31,11 +31,15 @@
 # size but not counted, nor are buffers the user declares (loopback storage,
 # amp_instance_t, ...) or stack frames.
 #
-# Usage: size-report.sh BUILD_DIR...   (e.g. build/cm7 build/cm4)
+# Usage: size-report.sh [--report-only] BUILD_DIR...   (e.g. build/cm7 build/cm4)
 # The Cortex-M4 total must stay within AMP_FLASH_BUDGET (5120) bytes of flash
 # and AMP_RAM_BUDGET (512) bytes of RAM, else the exit status is 1.
+# --report-only prints the same report and verdict but exits 0 (CI uses it
+# while the budget is exceeded: the figures show on every run).
 set -euo pipefail
 
+report_only=0
+if [ "${1:-}" = "--report-only" ]; then report_only=1; shift; fi
 flash_budget=${AMP_FLASH_BUDGET:-5120}
 ram_budget=${AMP_RAM_BUDGET:-512}
 budget_cpu=cortex-m4
@@ -236,4 +240,8 @@ if [ -n "${over:-}" ]; then
   echo "size-report: $over; the largest modules are listed first"
 fi
 printf '%s\n' "${totals[@]}"
+if [ $status -ne 0 ] && [ $report_only -eq 1 ]; then
+  echo "size-report: OVER BUDGET (reported only: make size fails on it)"
+  exit 0
+fi
 exit $status

@@ -11,6 +11,10 @@
 //        8    4 seq          per-sender sequence number
 //       12    4 correlation  request/response pairing, 0 when unused
 //       16    4 crc          CRC-32C of bytes 0..15 followed by the payload
+//
+// A later version must keep magic, version, payload_len and crc where they
+// are, with the same CRC coverage: a receiver believes a frame of another
+// version only when that CRC holds (else it is damage, see amp::Channel).
 #pragma once
 
 #include <bit>
