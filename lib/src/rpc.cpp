@@ -16,7 +16,7 @@ static_assert(static_cast<uint8_t>(Status::ok) == 0 &&
                   static_cast<uint8_t>(Status::wrong_size) == 12 &&
                   static_cast<uint8_t>(Status::timeout) == 14 &&
                   static_cast<uint8_t>(Status::not_found) == 20,
-              "amp::Status values travel in responses: append new ones at the end");
+              "amp::Status values travel in responses: only append values at the end");
 }  // namespace
 
 RpcClient::RpcClient(Channel& channel) : channel_(channel)

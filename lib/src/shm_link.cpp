@@ -734,7 +734,7 @@ void ShmLink::try_reattach()
     const Status st = read_header(base_, region_size_, !header_error_logged_, h);
     if (st == Status::not_found) return;  // still being formatted
     if (st != Status::ok) {
-        header_error_logged_ = true;  // logged once; the platform may map the new region
+        header_error_logged_ = true;  // logged once; the platform may map a fresh region
         refused_generation_ = load<uint32_t>(base_, kGenerationAt);
         return;
     }
